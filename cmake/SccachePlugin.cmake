@@ -1,0 +1,27 @@
+# sccache_add_plugin(<name> ENTRY <entry.cpp> SOURCES <impl sources...> [LIBRARIES <libs...>])
+#
+# Makes two targets, as the plugin ABI design asks:
+#   <name>_impl  a static, position-independent library with everything, which tests link;
+#   <name>       the MODULE sccache-<name>.so: the entry point plus <name>_impl, exporting only the
+#                entry symbol (hidden visibility, no undefined symbols).
+function(sccache_add_plugin name)
+  cmake_parse_arguments(P "" "ENTRY" "SOURCES;LIBRARIES" ${ARGN})
+  add_library(${name}_impl STATIC ${P_SOURCES})
+  set_target_properties(${name}_impl PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_link_libraries(${name}_impl PUBLIC sccache::core ${P_LIBRARIES})
+
+  add_library(${name} MODULE ${P_ENTRY})
+  target_link_libraries(${name} PRIVATE ${name}_impl)
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME "sccache-${name}"
+    LIBRARY_OUTPUT_DIRECTORY ${SCCACHE_PLUGIN_OUTPUT_DIR}
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    INSTALL_RPATH "$ORIGIN/../..")
+  target_link_options(${name} PRIVATE "LINKER:--no-undefined")
+  install(TARGETS ${name} LIBRARY DESTINATION ${SCCACHE_PLUGIN_SUBDIR})
+endfunction()

@@ -1,0 +1,45 @@
+// The C boundary between the core runtime and a plugin shared object.
+//
+// Each plugin .so exports exactly one symbol, SCCACHE_PLUGIN_ENTRY_NAME, returning a pointer to a
+// descriptor with static storage duration. The loader checks the plain C fields (size, ABI version,
+// build fingerprint, kind, types) before any C++ object crosses the boundary, so a stale or
+// mismatched plugin is rejected with a clear error instead of crashing.
+//
+// Bump SCCACHE_PLUGIN_ABI_VERSION whenever any interface header in core/include/sccache changes
+// in a way that alters layout or vtables. The entry symbol carries the major version in its name.
+#ifndef SCCACHE_PLUGIN_ABI_H
+#define SCCACHE_PLUGIN_ABI_H
+
+#include <stdint.h>
+
+#define SCCACHE_PLUGIN_ABI_VERSION 1u
+#define SCCACHE_PLUGIN_ENTRY_NAME "sccache_plugin_entry_v1"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sccache_plugin_kind {
+  SCCACHE_PLUGIN_KIND_AUTH = 1,       /* factory is a sccache::AuthFactory* */
+  SCCACHE_PLUGIN_KIND_SANDBOX = 2,    /* factory is a sccache::SandboxFactory* */
+  SCCACHE_PLUGIN_KIND_TRANSPORT = 3,  /* factory is a sccache::TransportFactory* */
+} sccache_plugin_kind;
+
+typedef struct sccache_plugin_descriptor {
+  uint32_t struct_size;           /* sizeof(sccache_plugin_descriptor) as the plugin saw it */
+  uint32_t abi_version;           /* SCCACHE_PLUGIN_ABI_VERSION the plugin was built against */
+  const char* build_fingerprint;  /* SCCACHE_BUILD_FINGERPRINT; must match the core byte for byte */
+  uint32_t kind;                  /* a sccache_plugin_kind */
+  const char* const* types;       /* NULL-terminated config `type` names this plugin serves */
+  const char* version;            /* the plugin's own version, for --version and logs */
+  const char* description;        /* one line, for logs */
+  void* factory;                  /* the kind's factory; static storage, never freed */
+} sccache_plugin_descriptor;
+
+typedef const sccache_plugin_descriptor* (*sccache_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

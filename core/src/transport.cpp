@@ -1,0 +1,52 @@
+#include "sccache/transport.hpp"
+
+#include <fmt/format.h>
+
+#include <strings.h>
+
+namespace sccache {
+
+TransportError::~TransportError() = default;
+BodyTooLarge::~BodyTooLarge() = default;
+ServerRequest::~ServerRequest() = default;
+ServerResponse::~ServerResponse() = default;
+TransportServer::~TransportServer() = default;
+TransportClient::~TransportClient() = default;
+TransportFactory::~TransportFactory() = default;
+
+std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) {
+      return std::string_view(value);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ServerRequest::read_body(uint64_t limit) {
+  std::string data;
+  if (content_length() > 0) {
+    if (static_cast<uint64_t>(content_length()) > limit) {
+      throw BodyTooLarge(fmt::format("request body of {} bytes exceeds the limit of {} bytes",
+                                     content_length(), limit));
+    }
+    data.reserve(static_cast<size_t>(content_length()));
+  }
+  std::istream& in = body();
+  char buffer[65536];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    data.append(buffer, static_cast<size_t>(in.gcount()));
+    if (data.size() > limit) {
+      throw BodyTooLarge(fmt::format("request body exceeds the limit of {} bytes", limit));
+    }
+  }
+  return data;
+}
+
+std::string Endpoint::to_string() const {
+  return fmt::format("{}://{}:{}", tls ? "https" : "http",
+                     host.find(':') != std::string::npos ? "[" + host + "]" : host, port);
+}
+
+}  // namespace sccache
