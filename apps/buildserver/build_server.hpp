@@ -1,0 +1,59 @@
+// The build server daemon: serves clients over TLS with a certificate made at start, runs jobs in
+// the configured sandbox, and heartbeats to the scheduler (CPUs, running jobs, certificate).
+//
+// Threads: requests run on the transport's worker threads; one heartbeat thread. start()/stop()
+// are called from the main thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "plugin_host.hpp"
+#include "server_config.hpp"
+#include "wire.hpp"
+
+namespace sccache {
+
+class BuildServer {
+ public:
+  // Loads the sandbox and auth plugins and checks the sandbox can run; throws ConfigError,
+  // PluginError or SandboxError (with a message an operator can act on).
+  explicit BuildServer(ServerConfig config);
+  ~BuildServer();
+
+  void start();  // throws TransportError if the port cannot be bound
+  void stop();   // idempotent
+  uint16_t port() const;
+
+ private:
+  void heartbeat_loop();
+  // One heartbeat; returns the interval to wait before the next one.
+  std::chrono::milliseconds send_heartbeat(bool* ok);
+  HostPort listen_address() const;
+
+  ServerConfig m_config;
+  PluginHost m_plugins;  // outlives every plugin object below
+  std::shared_ptr<spdlog::logger> m_log;
+  std::unique_ptr<Sandbox> m_sandbox;
+  std::unique_ptr<CredentialProvider> m_auth;
+  std::unique_ptr<TransportServer> m_http;
+  std::unique_ptr<TransportClient> m_scheduler_client;
+  const std::string m_nonce;
+  const unsigned m_num_cpus;
+  const unsigned m_max_jobs;
+  std::atomic<unsigned> m_running_jobs{0};
+
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stopping = false;
+  std::thread m_heartbeat;
+};
+
+// CPUs this process may run on (sched_getaffinity), at least 1.
+unsigned usable_cpus();
+
+}  // namespace sccache

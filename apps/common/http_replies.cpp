@@ -1,0 +1,26 @@
+#include "http_replies.hpp"
+
+#include "wire.hpp"
+
+#ifndef SCCACHE_VERSION
+#define SCCACHE_VERSION "0.0.0-dev"
+#endif
+
+namespace sccache {
+
+void reply_json(ServerResponse& response, int status, std::string_view json) {
+  response.send(status, k_json, json);
+}
+
+void reply_error(ServerResponse& response, int status, std::string_view message) {
+  response.send(status, k_json, wire::error_json(message));
+}
+
+void reply_unauthorized(ServerResponse& response, std::string_view reason) {
+  response.send(401, k_json, wire::error_json(reason),
+                {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
+}
+
+std::string_view software_version() noexcept { return SCCACHE_VERSION; }
+
+}  // namespace sccache

@@ -1,0 +1,57 @@
+#include "plugin_host.hpp"
+
+#include <unistd.h>
+
+namespace sccache {
+
+namespace {
+
+std::filesystem::path app_temp_dir() {
+  std::error_code ec;
+  auto dir = std::filesystem::temp_directory_path(ec);
+  return ec ? std::filesystem::path("/tmp") : dir;
+}
+
+// Runs `make`, turning "no plugin serves this type" into a config error at the `type` key.
+template <typename Make>
+decltype(auto) at_type_key(const ConfigSection& table, Make&& make) {
+  try {
+    return make();
+  } catch (const PluginError& error) {
+    table.fail("type", error.what());
+  }
+}
+
+}  // namespace
+
+PluginHost::PluginHost(AppRole role, const std::vector<std::filesystem::path>& config_dirs)
+    : m_context(make_default_host_context(role, app_temp_dir())),
+      m_registry(PluginRegistry::default_search_dirs(config_dirs)) {}
+
+std::unique_ptr<CredentialVerifier> PluginHost::make_verifier(const AuthSection& auth,
+                                                              AuthRole role) {
+  const AuthFactory& factory = at_type_key(auth.table, [&]() -> const AuthFactory& {
+    return m_registry.auth(auth.type);
+  });
+  return factory.create_verifier(auth.type, role, auth.table, *m_context);
+}
+
+std::unique_ptr<CredentialProvider> PluginHost::make_provider(const AuthSection& auth,
+                                                              AuthRole role) {
+  const AuthFactory& factory = at_type_key(auth.table, [&]() -> const AuthFactory& {
+    return m_registry.auth(auth.type);
+  });
+  return factory.create_provider(auth.type, role, auth.table, *m_context);
+}
+
+std::unique_ptr<Sandbox> PluginHost::make_sandbox(const std::string& type,
+                                                  const ConfigSection& builder) {
+  const SandboxFactory& factory = at_type_key(builder, [&]() -> const SandboxFactory& {
+    return m_registry.sandbox(type);
+  });
+  return factory.create(type, builder, *m_context);
+}
+
+const TransportFactory& PluginHost::transport() { return m_registry.transport("http"); }
+
+}  // namespace sccache

@@ -1,0 +1,38 @@
+// What each app holds to use plugins: the registry, the host context, and helpers that turn a
+// config table into a plugin object, reporting an unknown `type` as a config error at that key.
+//
+// Lifetime: the PluginHost must outlive every object it created (apps make it their first member).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "config_document.hpp"
+#include "sccache/auth.hpp"
+#include "sccache/host_context.hpp"
+#include "sccache/plugin_registry.hpp"
+#include "sccache/sandbox.hpp"
+#include "sccache/transport.hpp"
+
+namespace sccache {
+
+class PluginHost {
+ public:
+  // `config_dirs`: plugin_dir from the config, searched first.
+  PluginHost(AppRole role, const std::vector<std::filesystem::path>& config_dirs);
+
+  PluginRegistry& registry() { return m_registry; }
+  HostContext& context() { return *m_context; }
+
+  std::unique_ptr<CredentialVerifier> make_verifier(const AuthSection& auth, AuthRole role);
+  std::unique_ptr<CredentialProvider> make_provider(const AuthSection& auth, AuthRole role);
+  std::unique_ptr<Sandbox> make_sandbox(const std::string& type, const ConfigSection& builder);
+  const TransportFactory& transport();
+
+ private:
+  std::unique_ptr<HostContext> m_context;
+  PluginRegistry m_registry;
+};
+
+}  // namespace sccache

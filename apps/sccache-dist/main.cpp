@@ -1,0 +1,3 @@
+#include "dist_main.hpp"
+
+int main(int argc, char** argv) { return sccache::dist_main(argc, argv); }

@@ -1,0 +1,134 @@
+#include "scheduler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "http_replies.hpp"
+
+namespace sccache {
+
+namespace {
+constexpr uint64_t k_max_control_body = 256 * 1024;
+}
+
+Scheduler::Scheduler(SchedulerConfig config)
+    : m_config(std::move(config)),
+      m_plugins(AppRole::scheduler, m_config.plugin_dirs),
+      m_log(m_plugins.context().logger("scheduler")),
+      m_client_auth(m_plugins.make_verifier(m_config.client_auth, AuthRole::client_verifier)),
+      m_server_auth(m_plugins.make_verifier(m_config.server_auth, AuthRole::server_verifier)),
+      m_servers(m_config.server_timeout) {
+  ServerOptions options;
+  options.bind_host = m_config.listen.host;
+  options.port = m_config.listen.port;
+  options.max_body_bytes = k_max_control_body;
+  m_http = m_plugins.transport().create_server("http", options, m_plugins.context());
+  m_http->add_route("POST", std::string(wire::k_heartbeat_path),
+                    [this](ServerRequest& rq, ServerResponse& rs) { handle_heartbeat(rq, rs); });
+  m_http->add_route("GET", std::string(wire::k_status_path),
+                    [this](ServerRequest& rq, ServerResponse& rs) { handle_status(rq, rs); });
+  m_http->add_route("GET", std::string(wire::k_health_path),
+                    [](ServerRequest&, ServerResponse& rs) {
+                      reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})",
+                                                      software_version()));
+                    });
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+  m_http->start();
+  m_reaper = std::thread([this] { reap_loop(); });
+  m_log->info("scheduler {} listening on {}:{} (client auth: {}, server auth: {}, server timeout "
+              "{}s)",
+              software_version(), m_config.listen.host, m_http->port(), m_config.client_auth.type,
+              m_config.server_auth.type, m_config.server_timeout.count());
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) {
+      return;
+    }
+    m_stopping = true;
+  }
+  m_wake.notify_all();
+  if (m_reaper.joinable()) {
+    m_reaper.join();
+  }
+  m_http->stop();
+}
+
+uint16_t Scheduler::port() const { return m_http->port(); }
+
+void Scheduler::reap_loop() {
+  // Check often enough that a dead server is noticed within ~1 s of its timeout.
+  const auto period = std::min<std::chrono::milliseconds>(std::chrono::seconds(1),
+                                                          m_servers.timeout() / 4);
+  std::unique_lock lock(m_mutex);
+  while (!m_wake.wait_for(lock, period, [this] { return m_stopping; })) {
+    lock.unlock();
+    for (const auto& id : m_servers.expire(ServerRegistry::Clock::now())) {
+      m_log->warn("build server {} expired: no heartbeat for {} s", id,
+                  m_config.server_timeout.count());
+    }
+    lock.lock();
+  }
+}
+
+bool Scheduler::authorize_client(ServerRequest& request, ServerResponse& response) {
+  AuthDecision decision = m_client_auth->verify(
+      {request.header("Authorization").value_or(""), "", request.peer_address()});
+  if (!decision.accepted) {
+    m_log->warn("refused client {} on {}: {}", request.peer_address(), request.path(),
+                decision.reason);
+    reply_unauthorized(response, decision.reason);
+    return false;
+  }
+  return true;
+}
+
+void Scheduler::handle_heartbeat(ServerRequest& request, ServerResponse& response) {
+  wire::Heartbeat heartbeat;
+  try {
+    heartbeat = wire::Heartbeat::from_json(request.read_body(k_max_control_body));
+  } catch (const wire::WireError& e) {
+    m_log->warn("bad heartbeat from {}: {}", request.peer_address(), e.what());
+    reply_error(response, 400, e.what());
+    return;
+  }
+  AuthDecision decision = m_server_auth->verify(
+      {request.header("Authorization").value_or(""), heartbeat.server_id, request.peer_address()});
+  if (!decision.accepted) {
+    m_log->warn("refused build server {} (claims to be {}): {}", request.peer_address(),
+                heartbeat.server_id, decision.reason);
+    reply_unauthorized(response, decision.reason);
+    return;
+  }
+  const std::string id = heartbeat.server_id;
+  const uint32_t cpus = heartbeat.num_cpus;
+  const uint32_t jobs = heartbeat.max_jobs;
+  const bool is_new = m_servers.record_heartbeat(std::move(heartbeat), ServerRegistry::Clock::now());
+  if (is_new) {
+    m_log->info("build server {} registered from {}: {} CPUs, {} job slots", id,
+                request.peer_address(), cpus, jobs);
+  } else {
+    m_log->trace("heartbeat from {}", id);
+  }
+  wire::HeartbeatReply reply;
+  reply.is_new = is_new;
+  reply.heartbeat_interval_secs = static_cast<uint32_t>(m_config.heartbeat_interval.count());
+  reply.server_timeout_secs = static_cast<uint32_t>(m_config.server_timeout.count());
+  reply_json(response, 200, reply.to_json());
+}
+
+void Scheduler::handle_status(ServerRequest& request, ServerResponse& response) {
+  if (!authorize_client(request, response)) {
+    return;
+  }
+  wire::SchedulerStatus status = m_servers.status(ServerRegistry::Clock::now());
+  status.version = std::string(software_version());
+  reply_json(response, 200, status.to_json());
+}
+
+}  // namespace sccache

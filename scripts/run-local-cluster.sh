@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The main job: sets up a fresh Debian machine, builds and installs sccache-dist and sccache, starts
+# a scheduler and a build server on this machine from examples/local-cluster (the quickstart's
+# configs pointed at 127.0.0.1), and shows the cluster with `sccache --dist-status`.
+#
+# The daemons are stopped at the end unless KEEP_RUNNING=1. Logs go to $WORK_DIR (default .work/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK_DIR=${WORK_DIR:-$ROOT/.work}
+PREFIX=${PREFIX:-/usr/local}
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+
+bash scripts/install-deps.sh
+bash scripts/build.sh
+$SUDO cmake --install build --prefix "$PREFIX" >/dev/null
+export PATH="$PREFIX/bin:$PATH"
+echo "installed: $(command -v sccache-dist) and $(command -v sccache)"
+
+mkdir -p "$WORK_DIR"
+EXAMPLES=$ROOT/examples/local-cluster
+pids=()
+cleanup() {
+  if [[ "${KEEP_RUNNING:-0}" != 1 ]]; then
+    for pid in "${pids[@]}"; do $SUDO kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+# The quickstart's commands, as written.
+(cd "$EXAMPLES" && exec sccache-dist scheduler --config scheduler.conf) \
+  >"$WORK_DIR/scheduler.log" 2>&1 &
+pids+=($!)
+(cd "$EXAMPLES" && exec $SUDO sccache-dist server --config server.conf) \
+  >"$WORK_DIR/server.log" 2>&1 &
+pids+=($!)
+
+export SCCACHE_CONF=$EXAMPLES/client.conf
+for _ in $(seq 1 100); do
+  if sccache --dist-status --json 2>/dev/null | grep -q '"num_servers":1'; then
+    break
+  fi
+  sleep 0.2
+done
+if ! sccache --dist-status --json | grep -q '"num_servers":1'; then
+  echo "the build server did not register; logs:" >&2
+  tail -n 20 "$WORK_DIR/scheduler.log" "$WORK_DIR/server.log" >&2
+  exit 1
+fi
+sccache --dist-status
+echo
+echo "logs: $WORK_DIR/scheduler.log $WORK_DIR/server.log"

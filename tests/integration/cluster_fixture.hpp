@@ -1,0 +1,62 @@
+// A real cluster on loopback for integration tests: the sccache-dist scheduler and build servers
+// as child processes, configured like the quickstart, and the sccache client run against them.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace sccache::test {
+
+// Skips the whole test binary (loudly) when the overlay build server cannot run here.
+void require_overlay_builder();
+
+struct ServerStatusView {
+  bool connected = false;
+  int num_servers = -1;
+  int num_cpus = -1;
+  std::map<std::string, int> cpus_by_server;
+  std::string raw;
+};
+
+class Cluster {
+ public:
+  Cluster();
+
+  // Starts the scheduler; `extra` is appended to its scheduler.conf.
+  ChildProcess& start_scheduler(const std::string& client_token = "my client token",
+                                const std::string& server_token = "my server token",
+                                const std::string& extra = "server_timeout_secs = 3\n");
+  // Starts a build server on a fresh loopback port; returns its index.
+  size_t start_server(const std::string& token = "my server token");
+  ChildProcess& server(size_t index) { return *m_servers.at(index); }
+  ChildProcess& scheduler() { return *m_scheduler; }
+  const std::string& server_id(size_t index) const { return m_server_ids.at(index); }
+  uint16_t scheduler_port() const { return m_scheduler_port; }
+
+  // Writes a client config for this cluster and returns its path.
+  std::filesystem::path client_config(const std::string& token = "my client token");
+  RunResult sccache(std::vector<std::string> args,
+                    const std::string& token = "my client token");
+  ServerStatusView status(const std::string& token = "my client token");
+  // Waits until the scheduler reports `count` servers.
+  bool wait_for_servers(int count, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                        const std::string& token = "my client token");
+
+  const std::filesystem::path& dir() const { return m_dir.path(); }
+
+ private:
+  TempDir m_dir;
+  uint16_t m_scheduler_port = 0;
+  std::unique_ptr<ChildProcess> m_scheduler;
+  std::vector<std::unique_ptr<ChildProcess>> m_servers;
+  std::vector<std::string> m_server_ids;
+};
+
+std::filesystem::path sccache_dist_binary();
+std::filesystem::path sccache_binary();
+
+}  // namespace sccache::test

@@ -1,0 +1,252 @@
+// A real scheduler and real build servers on loopback, driven by the real sccache client.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "cluster_fixture.hpp"
+
+using namespace sccache::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A raw HTTP exchange with the scheduler: (status, body).
+// `declared_length` > body size announces a larger body than is sent (the server must answer
+// from the headers alone).
+std::pair<int, std::string> http(uint16_t port, const std::string& method, const std::string& path,
+                                 const std::string& body = "",
+                                 const std::string& authorization = "",
+                                 std::streamsize declared_length = -1) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!authorization.empty()) {
+    request.set("Authorization", authorization);
+  }
+  request.setContentLength(declared_length >= 0 ? declared_length
+                                                : static_cast<std::streamsize>(body.size()));
+  session.sendRequest(request) << body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {response.getStatus(), text.str()};
+}
+
+bool log_contains(const ChildProcess& process, const std::string& needle) {
+  return process.stderr_text().find(needle) != std::string::npos;
+}
+
+unsigned expected_cpus() {
+  cpu_set_t set;
+  sched_getaffinity(0, sizeof set, &set);
+  return static_cast<unsigned>(CPU_COUNT(&set));
+}
+
+struct RequireRoot {
+  RequireRoot() { require_overlay_builder(); }
+} g_require_root;
+
+}  // namespace
+
+TEST_CASE("two build servers register with their cores; a killed one expires") {
+  Cluster cluster;
+  cluster.start_scheduler();
+  cluster.start_server();
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(2));
+
+  ServerStatusView status = cluster.status();
+  CHECK(status.connected);
+  CHECK(status.num_servers == 2);
+  CHECK(status.num_cpus == static_cast<int>(2 * expected_cpus()));
+  CHECK(status.cpus_by_server[cluster.server_id(0)] == static_cast<int>(expected_cpus()));
+  CHECK(status.cpus_by_server[cluster.server_id(1)] == static_cast<int>(expected_cpus()));
+
+  RunResult text = cluster.sccache({"--dist-status"});
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("connected") != std::string::npos);
+  CHECK(text.out.find("2 build servers") != std::string::npos);
+  CHECK(text.out.find(cluster.server_id(0)) != std::string::npos);
+  CHECK(text.out.find(cluster.server_id(1)) != std::string::npos);
+
+  // The scheduler was told server_timeout_secs = 3: a dead server must be gone within a few
+  // seconds of that.
+  cluster.server(0).signal(SIGKILL);
+  auto killed_at = std::chrono::steady_clock::now();
+  REQUIRE(cluster.wait_for_servers(1, std::chrono::seconds(10)));
+  auto detected_after = std::chrono::steady_clock::now() - killed_at;
+  CHECK(detected_after < std::chrono::milliseconds(5500));
+  status = cluster.status();
+  CHECK(status.cpus_by_server.count(cluster.server_id(0)) == 0);
+  CHECK(status.cpus_by_server.count(cluster.server_id(1)) == 1);
+  CHECK(wait_until(
+      [&] {
+        return log_contains(cluster.scheduler(),
+                            fmt::format("build server {} expired", cluster.server_id(0)));
+      },
+      std::chrono::seconds(5)));
+
+  // Clean shutdown on SIGTERM and SIGINT.
+  cluster.server(1).signal(SIGTERM);
+  CHECK(cluster.server(1).wait() == 0);
+  cluster.scheduler().signal(SIGINT);
+  CHECK(cluster.scheduler().wait() == 0);
+  CHECK(log_contains(cluster.scheduler(), "shutting down"));
+}
+
+TEST_CASE("a server with the wrong token is refused, and no log shows a token") {
+  Cluster cluster;
+  cluster.start_scheduler("client-secret-AAAA", "server-secret-BBBB");
+  cluster.start_server("server-secret-BBBB");
+  cluster.start_server("wrong-secret-CCCC");
+  // Only the server with the right token registers.
+  REQUIRE(cluster.wait_for_servers(1, std::chrono::seconds(20), "client-secret-AAAA"));
+  CHECK(wait_until([&] { return log_contains(cluster.scheduler(), "refused build server"); },
+                   std::chrono::seconds(10)));
+  CHECK(wait_until([&] { return log_contains(cluster.server(1), "refused"); },
+                   std::chrono::seconds(10)));
+  ServerStatusView status = cluster.status("client-secret-AAAA");
+  CHECK(status.cpus_by_server.count(cluster.server_id(0)) == 1);
+  CHECK(status.cpus_by_server.count(cluster.server_id(1)) == 0);
+
+  // A client with the wrong token is refused too, and told why.
+  RunResult refused = cluster.sccache({"--dist-status"}, "wrong-client-DDDD");
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.out.find("refused our credentials") != std::string::npos);
+  CHECK(wait_until([&] { return log_contains(cluster.scheduler(), "refused client"); },
+                   std::chrono::seconds(5)));
+
+  cluster.scheduler().signal(SIGTERM);
+  cluster.scheduler().wait();
+  for (const ChildProcess* process : {&cluster.scheduler(), &cluster.server(0), &cluster.server(1)}) {
+    const std::string logs = process->stderr_text() + process->stdout_text();
+    for (const char* secret :
+         {"client-secret-AAAA", "server-secret-BBBB", "wrong-secret-CCCC", "wrong-client-DDDD"}) {
+      CHECK(logs.find(secret) == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("bad requests get a 4xx and the scheduler keeps serving") {
+  Cluster cluster;
+  cluster.start_scheduler();
+  REQUIRE(wait_until([&] { return cluster.status().connected; }, std::chrono::seconds(10)));
+  const uint16_t port = cluster.scheduler_port();
+  CHECK(http(port, "POST", "/api/v2/server/heartbeat", "{not json").first == 400);
+  CHECK(http(port, "POST", "/api/v2/server/heartbeat", R"({"protocol":2})").first == 400);
+  CHECK(http(port, "POST", "/api/v2/server/heartbeat", std::string(1000, 'x'), "", 64 << 20).first ==
+        413);
+  auto [status, body] = http(port, "GET", "/api/v2/status");
+  CHECK(status == 401);
+  CHECK(body.find("no bearer token") != std::string::npos);
+  CHECK(http(port, "GET", "/api/v2/status", "", "Bearer nope").first == 401);
+  CHECK(http(port, "GET", "/no/such/path").first == 404);
+  CHECK(http(port, "DELETE", "/api/v2/status").first == 405);
+  // Garbage that is not HTTP at all.
+  {
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+    std::string junk = "\x16\x03\x01 definitely not http\r\n\r\n";
+    socket.sendBytes(junk.data(), static_cast<int>(junk.size()));
+    char buffer[256];
+    socket.setReceiveTimeout(Poco::Timespan(5, 0));
+    try {
+      socket.receiveBytes(buffer, sizeof buffer);
+    } catch (...) {
+    }
+  }
+  CHECK(http(port, "GET", "/api/v2/status", "", "Bearer my client token").first == 200);
+  CHECK(http(port, "GET", "/api/v2/health").first == 200);
+  CHECK(cluster.scheduler().running());
+}
+
+TEST_CASE("the quickstart's scheduler.conf verbatim listens on the default port 10500") {
+  Cluster cluster;
+  const fs::path seed = source_dir() / "tests" / "data" / "quickstart";
+  // Nothing else may hold port 10500 for this case; say so rather than fail obscurely.
+  {
+    Poco::Net::StreamSocket probe;
+    bool taken = false;
+    try {
+      probe.connect(Poco::Net::SocketAddress("127.0.0.1", 10500), Poco::Timespan(0, 200000));
+      taken = true;
+    } catch (...) {
+    }
+    if (taken) {
+      WARN("port 10500 is in use on this machine; the default-port check cannot run");
+      return;
+    }
+  }
+  ChildProcess scheduler({sccache_dist_binary().string(), "scheduler", "--config",
+                          (seed / "scheduler.conf").string()});
+  // The client config of the quickstart with the scheduler's address set to loopback.
+  std::string client = read_file(seed / "client.conf");
+  client.replace(client.find("192.168.1.1"), 11, "127.0.0.1");
+  client.replace(client.find("/tmp/toolchains"), 15, (cluster.dir() / "tc").string());
+  write_file(cluster.dir() / "client.conf", client);
+  CHECK(wait_until(
+      [&] {
+        RunResult r = run({sccache_binary().string(), "--dist-status", "--json"},
+                          {{"SCCACHE_CONF", (cluster.dir() / "client.conf").string()}});
+        return r.out.find("\"SchedulerStatus\":[\"http://127.0.0.1:10500\"") != std::string::npos;
+      },
+      std::chrono::seconds(10)));
+  scheduler.signal(SIGTERM);
+  CHECK(scheduler.wait() == 0);
+}
+
+TEST_CASE("a malformed config stops the daemon with file, line and key") {
+  Cluster cluster;
+  write_file(cluster.dir() / "bad.conf",
+             "[client_auth]\ntype = \"token\"\ntoken = \"abc\"\n\n[server_auth]\ntype = "
+             "\"token\"\ntokn = \"oops\"\n");
+  RunResult bad = run({sccache_dist_binary().string(), "scheduler", "--config",
+                       (cluster.dir() / "bad.conf").string()});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("bad.conf:7:1: key 'server_auth.tokn': unknown key") != std::string::npos);
+
+  write_file(cluster.dir() / "unknown.conf",
+             "[client_auth]\ntype = \"kerberos\"\n[server_auth]\ntype = \"token\"\ntoken = \"x\"\n");
+  RunResult unknown = run({sccache_dist_binary().string(), "scheduler", "--config",
+                           (cluster.dir() / "unknown.conf").string()});
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("unknown.conf:2:8: key 'client_auth.type'") != std::string::npos);
+  CHECK(unknown.err.find("no auth plugin provides type 'kerberos'") != std::string::npos);
+  CHECK(unknown.err.find("Directories searched") != std::string::npos);
+
+  RunResult missing = run({sccache_dist_binary().string(), "server", "--config",
+                           (cluster.dir() / "nope.conf").string()});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("nope.conf: cannot read config file") != std::string::npos);
+
+  RunResult usage = run({sccache_dist_binary().string(), "scheduler"});
+  CHECK(usage.exit_code == 2);
+  CHECK(usage.err.find("--config") != std::string::npos);
+}
+
+TEST_CASE("--help and --version") {
+  for (const auto& binary : {sccache_dist_binary(), sccache_binary()}) {
+    RunResult help = run({binary.string(), "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("Usage") != std::string::npos);
+    RunResult version = run({binary.string(), "--version"});
+    CHECK(version.exit_code == 0);
+    CHECK(version.out.find("0.1.0") != std::string::npos);
+  }
+}
+
+TEST_CASE("--dist-status without a config says distribution is disabled") {
+  TempDir dir;
+  RunResult r = run({sccache_binary().string(), "--dist-status", "--json"},
+                    {{"SCCACHE_CONF", (dir / "absent.conf").string()}});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "{\"Disabled\":\"disabled\"}\n");
+}

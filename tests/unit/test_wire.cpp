@@ -1,0 +1,55 @@
+#include <catch2/catch.hpp>
+
+#include "wire.hpp"
+
+using namespace sccache::wire;
+
+TEST_CASE("heartbeat round trip") {
+  Heartbeat h;
+  h.server_id = "127.0.0.1:10501";
+  h.version = "0.1.0";
+  h.num_cpus = 8;
+  h.max_jobs = 8;
+  h.running_jobs = 2;
+  h.nonce = "abc";
+  h.cert_sha256 = std::string(64, 'a');
+  h.cert_pem = "-----BEGIN CERTIFICATE-----\n...\n";
+  h.sandbox = "overlay+bwrap 0.8.0";
+  Heartbeat back = Heartbeat::from_json(h.to_json());
+  CHECK(back.server_id == h.server_id);
+  CHECK(back.num_cpus == 8);
+  CHECK(back.running_jobs == 2);
+  CHECK(back.cert_pem == h.cert_pem);
+  CHECK(back.sandbox == h.sandbox);
+}
+
+TEST_CASE("malformed heartbeats are WireErrors with a reason") {
+  CHECK_THROWS_AS(Heartbeat::from_json("not json"), WireError);
+  CHECK_THROWS_AS(Heartbeat::from_json("[1,2]"), WireError);
+  CHECK_THROWS_WITH(Heartbeat::from_json(R"({"protocol":2})"),
+                    Catch::Contains("missing field 'server_id'"));
+  CHECK_THROWS_WITH(Heartbeat::from_json(R"({"protocol":1,"server_id":"a"})"),
+                    Catch::Contains("too old"));
+  CHECK_THROWS_WITH(
+      Heartbeat::from_json(
+          R"({"protocol":2,"server_id":"a:1","num_cpus":-1,"max_jobs":1,"running_jobs":0,"nonce":"n","cert_sha256":"x","cert_pem":"y"})"),
+      Catch::Contains("out of range"));
+  CHECK_THROWS_WITH(
+      Heartbeat::from_json(
+          R"({"protocol":2,"server_id":"a:1","num_cpus":"four","max_jobs":1,"running_jobs":0,"nonce":"n","cert_sha256":"x","cert_pem":"y"})"),
+      Catch::Contains("wrong type"));
+}
+
+TEST_CASE("scheduler status round trip") {
+  SchedulerStatus s;
+  s.version = "0.1.0";
+  s.num_servers = 1;
+  s.num_cpus = 4;
+  s.servers.push_back({"127.0.0.1:1", "0.1.0", 4, 4, 1, 250, "overlay"});
+  auto back = SchedulerStatus::from_json(s.to_json());
+  REQUIRE(back.servers.size() == 1);
+  CHECK(back.servers[0].id == "127.0.0.1:1");
+  CHECK(back.servers[0].last_heartbeat_ms == 250);
+  CHECK(error_from_body(error_json("nope")) == "nope");
+  CHECK(error_from_body("plain text") == "plain text");
+}
