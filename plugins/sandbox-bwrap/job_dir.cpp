@@ -1,0 +1,49 @@
+#include "job_dir.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "sccache/sandbox.hpp"
+
+#include "fs_util.hpp"
+
+namespace sccache::sandbox_bwrap {
+namespace fs = std::filesystem;
+
+namespace {
+
+void make_dir(const fs::path& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0) {
+    throw SandboxError(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
+  }
+}
+
+}  // namespace
+
+JobDir::JobDir(const fs::path& builds_dir, const std::string& prefix,
+               std::shared_ptr<spdlog::logger> logger)
+    : m_path(builds_dir / (prefix + random_hex(8))), m_logger(std::move(logger)) {
+  make_dir(m_path, 0700);
+  try {
+    // upper/ gives the overlay's root directory its mode: the job's "/" must be 0755.
+    make_dir(upper(), 0755);
+    make_dir(work(), 0700);
+    make_dir(target(), 0755);
+  } catch (...) {
+    remove_tree(m_path);
+    throw;
+  }
+}
+
+JobDir::~JobDir() {
+  std::string error = remove_tree(m_path);
+  if (!error.empty()) {
+    m_logger->warn("cannot remove job directory {}: {}", m_path.string(), error);
+  }
+}
+
+}  // namespace sccache::sandbox_bwrap

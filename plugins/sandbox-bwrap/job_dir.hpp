@@ -1,0 +1,36 @@
+// A job's scratch directory, build_dir/builds/<random>/ with upper/, work/ and target/ for the
+// overlay (plus whatever the runner puts beside them, e.g. stdout and stderr). Removed (rm -rf)
+// on destruction, whatever happened. Not shared between threads.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace spdlog {
+class logger;
+}
+
+namespace sccache::sandbox_bwrap {
+
+class JobDir {
+ public:
+  // Failure: SandboxError.
+  JobDir(const std::filesystem::path& builds_dir, const std::string& prefix,
+         std::shared_ptr<spdlog::logger> logger);
+  ~JobDir();
+  JobDir(const JobDir&) = delete;
+  JobDir& operator=(const JobDir&) = delete;
+
+  const std::filesystem::path& path() const { return m_path; }
+  std::string name() const { return m_path.filename().string(); }
+  std::filesystem::path upper() const { return m_path / "upper"; }
+  std::filesystem::path work() const { return m_path / "work"; }
+  std::filesystem::path target() const { return m_path / "target"; }
+
+ private:
+  std::filesystem::path m_path;
+  std::shared_ptr<spdlog::logger> m_logger;
+};
+
+}  // namespace sccache::sandbox_bwrap

@@ -1,0 +1,134 @@
+#include "job_files.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "sccache/sandbox.hpp"
+
+namespace sccache::sandbox_bwrap {
+namespace fs = std::filesystem;
+
+namespace {
+
+// openat2 scoped to the root; `abs_path` is a job path. Returns -1 with errno set on failure.
+int open_in_root(int root_fd, const std::string& abs_path, uint64_t flags) {
+  std::string relative = "." + abs_path;  // "/a/b" -> "./a/b", "/" -> "./"
+  open_how how{};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  for (int attempt = 0;; ++attempt) {
+    long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
+    // EAGAIN: a concurrent rename raced the ".." check; nothing renames here, but retry anyway.
+    if (fd >= 0 || (errno != EAGAIN && errno != EINTR) || attempt == 10) {
+      return static_cast<int>(fd);
+    }
+  }
+}
+
+void copy_fd(int from, int to, const fs::path& destination) {
+  char buffer[65536];
+  while (true) {
+    ssize_t n = ::read(from, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      throw SandboxError(fmt::format("cannot read an output: {}", std::strerror(errno)));
+    }
+    if (n == 0) {
+      return;
+    }
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(to, buffer + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) {
+        continue;
+      }
+      if (w < 0) {
+        throw SandboxError(
+            fmt::format("cannot write {}: {}", destination.string(), std::strerror(errno)));
+      }
+      done += w;
+    }
+  }
+}
+
+}  // namespace
+
+UniqueFd open_root(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    throw SandboxError(fmt::format("cannot open {}: {}", dir.string(), std::strerror(errno)));
+  }
+  return fd;
+}
+
+std::string job_path(const std::string& cwd, const std::string& path) {
+  fs::path full = fs::path(cwd) / path;  // `path` replaces `cwd` when absolute
+  std::string normal = full.lexically_normal().string();
+  while (normal.size() > 1 && normal.back() == '/') {
+    normal.pop_back();
+  }
+  return normal;
+}
+
+void make_dirs_in_root(int root_fd, const std::string& abs_path) {
+  std::string prefix;
+  UniqueFd current(open_in_root(root_fd, "/", O_PATH | O_DIRECTORY));
+  for (const auto& part : fs::path(abs_path).relative_path()) {
+    prefix += "/" + part.string();
+    // mkdirat never follows `part` itself; the next lookup resolves it inside the root.
+    if (::mkdirat(current.get(), part.c_str(), 0755) != 0 && errno != EEXIST) {
+      throw SandboxError(
+          fmt::format("cannot create {} in the job's root: {}", prefix, std::strerror(errno)));
+    }
+    current = UniqueFd(open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY));
+    if (!current.valid()) {
+      throw SandboxError(
+          fmt::format("cannot create {} in the job's root: {}", prefix, std::strerror(errno)));
+    }
+  }
+}
+
+std::vector<std::string> collect_outputs(int root_fd, const std::vector<std::string>& abs_paths,
+                                         const fs::path& outputs_root) {
+  std::vector<std::string> collected;
+  for (const auto& path : abs_paths) {
+    if (std::find(collected.begin(), collected.end(), path) != collected.end()) {
+      continue;
+    }
+    // O_NONBLOCK: a FIFO planted as an output must not block us; it is skipped below.
+    UniqueFd in(open_in_root(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+    if (!in.valid()) {
+      if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EISDIR) {
+        continue;  // not produced (the compile may have failed), or not a usable file
+      }
+      throw SandboxError(fmt::format("cannot open output {}: {}", path, std::strerror(errno)));
+    }
+    struct stat st {};
+    if (::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      continue;
+    }
+    fs::path destination = outputs_root / fs::path(path).relative_path();
+    std::error_code ec;
+    fs::create_directories(destination.parent_path(), ec);
+    UniqueFd out(
+        ::open(destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!out.valid()) {
+      throw SandboxError(
+          fmt::format("cannot create {}: {}", destination.string(), std::strerror(errno)));
+    }
+    copy_fd(in.get(), out.get(), destination);
+    collected.push_back(path);
+  }
+  return collected;
+}
+
+}  // namespace sccache::sandbox_bwrap

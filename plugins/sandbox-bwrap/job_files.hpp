@@ -1,0 +1,34 @@
+// File operations inside a job's root (the overlay mount) that never leave it: every lookup goes
+// through openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) relative to an O_PATH descriptor of
+// the root, so symlinks and ".." planted by the inputs or by the job resolve inside the root,
+// as they would for the job itself.
+//
+// Threads: no shared state. Must run where the root is mounted (the job's namespace thread).
+// Failure: SandboxError.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace sccache::sandbox_bwrap {
+
+// An O_PATH descriptor of a host directory.
+UniqueFd open_root(const std::filesystem::path& dir);
+
+// The lexically normal absolute job path of `path` (absolute, or relative to `cwd`), without a
+// trailing slash; ".." cannot climb above "/".
+std::string job_path(const std::string& cwd, const std::string& path);
+
+// Creates the directory `abs_path` (a job path) and its missing parents, mode 0755.
+void make_dirs_in_root(int root_fd, const std::string& abs_path);
+
+// Copies each job path in `abs_paths` that is a regular file in the root to
+// `outputs_root/<job path>`; skips missing paths and anything that is not a regular file.
+// Returns the job paths copied, in order, without duplicates.
+std::vector<std::string> collect_outputs(int root_fd, const std::vector<std::string>& abs_paths,
+                                         const std::filesystem::path& outputs_root);
+
+}  // namespace sccache::sandbox_bwrap

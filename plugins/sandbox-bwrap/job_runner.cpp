@@ -1,0 +1,171 @@
+#include "job_runner.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "bwrap_command.hpp"
+#include "job_dir.hpp"
+#include "job_files.hpp"
+#include "mount_namespace.hpp"
+#include "process.hpp"
+
+namespace sccache::sandbox_bwrap {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has_nul(const std::string& text) {
+  return text.find('\0') != std::string::npos;
+}
+
+void validate_job(const SandboxJob& job) {
+  if (job.executable.empty() || job.executable.front() != '/') {
+    throw SandboxError(
+        fmt::format("the executable must be an absolute path, not \"{}\"", job.executable));
+  }
+  if (job.cwd.empty() || job.cwd.front() != '/') {
+    throw SandboxError(fmt::format("the job's cwd must be an absolute path, not \"{}\"", job.cwd));
+  }
+  bool nul = has_nul(job.executable) || has_nul(job.cwd);
+  for (const auto& arg : job.arguments) {
+    nul = nul || has_nul(arg);
+  }
+  for (const auto& [key, value] : job.environment) {
+    nul = nul || has_nul(key) || has_nul(value);
+  }
+  for (const auto& output : job.outputs) {
+    nul = nul || has_nul(output);
+  }
+  if (nul) {
+    throw SandboxError("a job path, argument or environment entry contains a NUL byte");
+  }
+  std::error_code ec;
+  if (!fs::is_directory(job.inputs_root, ec)) {
+    throw SandboxError(
+        fmt::format("the job's inputs_root {} is not a directory", job.inputs_root.string()));
+  }
+  if (job.outputs_root.empty()) {
+    throw SandboxError("the job has no outputs_root");
+  }
+}
+
+UniqueFd create_capture_file(const fs::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    throw SandboxError(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
+  }
+  return fd;
+}
+
+// bwrap reports a command killed by signal N as exit status 128 + N (like a shell); turn that
+// back into a signal. bwrap itself dying by a signal counts the same.
+void decode_status(int status, SandboxResult& result) {
+  if (WIFSIGNALED(status)) {
+    result.exit_code = -1;
+    result.term_signal = WTERMSIG(status);
+    return;
+  }
+  int code = WEXITSTATUS(status);
+  if (code > 128 && code < 128 + NSIG) {
+    result.exit_code = -1;
+    result.term_signal = code - 128;
+    return;
+  }
+  result.exit_code = code;
+}
+
+// Kills a timed-out sandbox from the inside out: its first process first (the kernel then kills
+// the rest of its pid namespace and bwrap reaps it), so no orphan is left for the host's init to
+// reap; then bwrap's whole process group if bwrap does not exit promptly.
+void stop_sandbox(pid_t bwrap_pid, int info_fd) {
+  if (auto child = parse_bwrap_child_pid(read_whole_fd(info_fd))) {
+    ::kill(*child, SIGKILL);
+    if (wait_for_exit(bwrap_pid, std::chrono::seconds(2))) {
+      return;
+    }
+  }
+  kill_and_reap(bwrap_pid);
+}
+
+std::string joined(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) {
+    text += (text.empty() ? "" : " ") + arg;
+  }
+  return text;
+}
+
+}  // namespace
+
+SandboxResult run_job(const JobContext& context, const fs::path& toolchain_dir,
+                      const SandboxJob& job) {
+  validate_job(job);
+  auto start = std::chrono::steady_clock::now();
+  std::string cwd = job_path("/", job.cwd);
+  std::vector<std::string> outputs;
+  for (const auto& output : job.outputs) {
+    outputs.push_back(job_path(cwd, output));
+  }
+
+  JobDir dir(context.builds_dir, "", context.logger);
+  UniqueFd out = create_capture_file(dir.path() / "stdout");
+  UniqueFd err = create_capture_file(dir.path() / "stderr");
+  UniqueFd info = make_memfd("bwrap-info");
+  BwrapInvocation invocation{.bwrap = context.bwrap,
+                             .root = dir.target(),
+                             .read_only_root = false,
+                             .clearenv = context.clearenv,
+                             .info_fd3 = true,
+                             .cwd = cwd,
+                             .environment = job.environment,
+                             .executable = job.executable,
+                             .arguments = job.arguments};
+  std::vector<std::string> argv = bwrap_argv(invocation);
+  context.logger->debug("job {}: {}", dir.name(), joined(argv));
+
+  SandboxResult result;
+  run_in_private_mount_namespace([&] {
+    // Inputs above the toolchain; everything the job writes lands in upper/.
+    OverlayMount overlay({job.inputs_root, toolchain_dir}, dir.upper(), dir.work(), dir.target());
+    UniqueFd root = open_root(dir.target());
+    make_dirs_in_root(root.get(), cwd);
+    for (const auto& output : outputs) {
+      try {
+        make_dirs_in_root(root.get(), fs::path(output).parent_path().string());
+      } catch (const SandboxError& e) {  // the compiler will report it cannot write there
+        context.logger->debug("job {}: {}", dir.name(), e.what());
+      }
+    }
+    pid_t pid = spawn_process(argv, out.get(), err.get(), info.get());
+    auto status = wait_for_exit(pid, job.timeout);
+    if (!status) {
+      stop_sandbox(pid, info.get());
+      throw SandboxError(fmt::format("{} did not finish within {} s and was killed", job.executable,
+                                     job.timeout.count()));
+    }
+    result.stdout_data = read_whole_fd(out.get());
+    result.stderr_data = read_whole_fd(err.get());
+    int exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+    if (auto failure = bwrap_failure(exit_code, result.stderr_data)) {
+      throw SandboxError(fmt::format("bwrap could not run {}: {}", job.executable, *failure));
+    }
+    decode_status(*status, result);
+    result.collected = collect_outputs(root.get(), outputs, job.outputs_root);
+  });
+
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start);
+  context.logger->debug("job {}: exit {} (signal {}) in {} ms, {} of {} outputs collected",
+                        dir.name(), result.exit_code, result.term_signal, ms.count(),
+                        result.collected.size(), outputs.size());
+  return result;
+}
+
+}  // namespace sccache::sandbox_bwrap

@@ -1,0 +1,18 @@
+// The [builder] table of type "overlay": where jobs and toolchains live, and which bwrap to run.
+#pragma once
+
+#include <filesystem>
+
+#include "sccache/config_section.hpp"
+
+namespace sccache::sandbox_bwrap {
+
+struct OverlayConfig {
+  std::filesystem::path build_dir;   // required; holds toolchains/ and builds/
+  std::filesystem::path bwrap_path;  // default /usr/bin/bwrap
+};
+
+// Failure: ConfigError (file:line:key) for unknown keys, a missing build_dir or wrong types.
+OverlayConfig read_overlay_config(const ConfigSection& config);
+
+}  // namespace sccache::sandbox_bwrap
