@@ -1,0 +1,44 @@
+// Client TLS contexts that accept exactly one server certificate: the one whose DER form has the
+// pinned SHA-256. Build servers use self-signed certificates whose fingerprint the scheduler hands
+// out, so there is no CA and no hostname check; the pin is the whole trust decision.
+//
+// Threads: thread-safe. Ownership: the cache owns the contexts and the pins their verify callbacks
+// read, so it must outlive every session created with one of its contexts.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <Poco/Net/Context.h>
+
+namespace sccache::transport_http {
+
+// Lowercases `pin` and drops ':' separators; throws TransportError unless the result is 64 hex
+// digits.
+std::string normalize_pin(std::string_view pin);
+
+class PinnedContexts {
+ public:
+  PinnedContexts();
+  ~PinnedContexts();
+
+  // The context for a normalised pin, created on first use. Throws TransportError if OpenSSL
+  // cannot set it up.
+  Poco::Net::Context::Ptr get(const std::string& pin);
+
+  // The fingerprint of the last certificate this thread rejected for not matching its pin, and
+  // forgets it; nullopt if none since the last call. (The handshake runs on the thread that
+  // connects, so a send() can tell a pin mismatch apart from other TLS failures.)
+  static std::optional<std::string> take_rejected_fingerprint();
+
+ private:
+  struct Entry;
+  std::mutex m_mutex;
+  std::map<std::string, std::unique_ptr<Entry>, std::less<>> m_entries;
+};
+
+}  // namespace sccache::transport_http

@@ -1,0 +1,585 @@
+// The HTTP transport plugin, linked statically: server routing and limits, client keep-alive and
+// streaming, TLS with pinning, failures.
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <catch2/catch.hpp>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "sccache/transport.hpp"
+
+#include "http_transport.hpp"
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+using sccache::ClientRequest;
+using sccache::ClientResponse;
+using sccache::Endpoint;
+using sccache::ServerRequest;
+using sccache::ServerResponse;
+using sccache::TransportError;
+
+namespace {
+
+const sccache::TransportFactory& factory() {
+  return *static_cast<const sccache::TransportFactory*>(
+      sccache::transport_http::descriptor()->factory);
+}
+
+struct Env {
+  sccache::test::TempDir temp{"transport-http"};
+  std::unique_ptr<sccache::HostContext> host =
+      sccache::make_default_host_context(sccache::AppRole::tool, temp.path());
+
+  std::unique_ptr<sccache::TransportServer> server(sccache::ServerOptions options = {}) {
+    if (options.bind_host == "0.0.0.0") {
+      options.bind_host = "127.0.0.1";
+    }
+    options.worker_threads = std::min(options.worker_threads, 8u);
+    return factory().create_server("http", options, *host);
+  }
+  std::unique_ptr<sccache::TransportClient> client(sccache::ClientOptions options = {}) {
+    return factory().create_client("http", options, *host);
+  }
+};
+
+Endpoint local(const sccache::TransportServer& server) {
+  return Endpoint{false, "127.0.0.1", server.port(), {}};
+}
+
+ClientRequest request(std::string method, std::string path, std::string body = {}) {
+  ClientRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.body = std::move(body);
+  r.timeout = 20s;
+  return r;
+}
+
+// Deterministic test data and a hash to compare it by.
+char data_byte(uint64_t seed, uint64_t i) {
+  return static_cast<char>((seed * 131 + i * 7 + (i >> 9) * 13) & 0xff);
+}
+
+struct Digest {
+  uint64_t size = 0;
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  void add(const char* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      hash = (hash ^ static_cast<unsigned char>(p[i])) * 1099511628211ull;
+    }
+    size += n;
+  }
+  std::string text() const { return std::to_string(size) + ":" + std::to_string(hash); }
+};
+
+void write_data(std::ostream& out, uint64_t seed, uint64_t size) {
+  std::string block;
+  for (uint64_t done = 0; done < size;) {
+    uint64_t n = std::min<uint64_t>(64 * 1024, size - done);
+    block.resize(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      block[i] = data_byte(seed, done + i);
+    }
+    out.write(block.data(), static_cast<std::streamsize>(n));
+    done += n;
+  }
+}
+
+Digest expected_digest(uint64_t seed, uint64_t size) {
+  Digest d;
+  for (uint64_t i = 0; i < size; ++i) {
+    char c = data_byte(seed, i);
+    d.add(&c, 1);
+  }
+  return d;
+}
+
+Digest digest_stream(std::istream& in) {
+  Digest d;
+  char buffer[32 * 1024];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    d.add(buffer, static_cast<size_t>(in.gcount()));
+  }
+  return d;
+}
+
+// Sends raw bytes on a plain socket; returns the status code of the reply (0 if none).
+int raw_status(uint16_t port, const std::string& bytes) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  std::string reply;
+  char buffer[4096];
+  try {
+    while (reply.find("\r\n\r\n") == std::string::npos) {
+      int n = socket.receiveBytes(buffer, sizeof buffer);
+      if (n <= 0) {
+        break;
+      }
+      reply.append(buffer, static_cast<size_t>(n));
+    }
+  } catch (const Poco::Exception&) {
+    // A reset after the reply: what was read counts.
+  }
+  std::smatch m;
+  if (std::regex_search(reply, m, std::regex("^HTTP/1\\.[01] (\\d{3})"))) {
+    return std::stoi(m[1]);
+  }
+  return 0;
+}
+
+void add_ping(sccache::TransportServer& server) {
+  server.add_route("GET", "/ping", [](ServerRequest&, ServerResponse& res) {
+    res.send(200, "text/plain", "pong");
+  });
+}
+
+void expect_ping(sccache::TransportClient& client, const Endpoint& endpoint) {
+  ClientResponse r = client.send(endpoint, request("GET", "/ping"));
+  CHECK(r.status == 200);
+  CHECK(r.body == "pong");
+}
+
+}  // namespace
+
+TEST_CASE("plain HTTP round trip, routing, 404 and 405") {
+  Env env;
+  auto server = env.server();
+  std::mutex mutex;
+  std::string seen_query, seen_path, seen_header, seen_peer, seen_type;
+  int64_t seen_length = -2;
+  server->add_route("GET", "/hello", [&](ServerRequest& req, ServerResponse& res) {
+    std::lock_guard lock(mutex);
+    seen_query = req.query();
+    seen_path = req.path();
+    seen_header = std::string(req.header("x-test").value_or("<none>"));
+    seen_peer = req.peer_address();
+    res.send(200, "text/plain", "hi", {{"X-Reply", "yes"}});
+  });
+  server->add_route("POST", "/echo", [&](ServerRequest& req, ServerResponse& res) {
+    {
+      std::lock_guard lock(mutex);
+      seen_length = req.content_length();
+      seen_type = std::string(req.header("Content-Type").value_or(""));
+    }
+    res.send(200, "application/octet-stream", req.read_body(1 << 20));
+  });
+  server->add_route("GET", "/blob/", [](ServerRequest& req, ServerResponse& res) {
+    res.send(200, "text/plain", "prefix:" + req.path());
+  });
+  server->add_route("GET", "/blob/special", [](ServerRequest&, ServerResponse& res) {
+    res.send(200, "text/plain", "exact");
+  });
+  server->start();
+  REQUIRE(server->port() != 0);
+  CHECK_FALSE(server->tls_identity().has_value());
+  auto client = env.client();
+  Endpoint endpoint = local(*server);
+
+  ClientRequest get = request("GET", "/hello?x=1&y=two");
+  get.headers = {{"X-Test", "abc"}};
+  ClientResponse r = client->send(endpoint, get);
+  CHECK(r.status == 200);
+  CHECK(r.body == "hi");
+  CHECK(r.header("x-reply") == std::optional<std::string_view>("yes"));
+  {
+    std::lock_guard lock(mutex);
+    CHECK(seen_query == "x=1&y=two");
+    CHECK(seen_path == "/hello");
+    CHECK(seen_header == "abc");
+    CHECK(seen_peer.rfind("127.0.0.1:", 0) == 0);
+  }
+
+  ClientRequest post = request("POST", "/echo", "hello world");
+  post.content_type = "text/plain";
+  r = client->send(endpoint, post);
+  CHECK(r.status == 200);
+  CHECK(r.body == "hello world");
+  {
+    std::lock_guard lock(mutex);
+    CHECK(seen_length == 11);
+    CHECK(seen_type == "text/plain");
+  }
+
+  r = client->send(endpoint, request("GET", "/nope"));
+  CHECK(r.status == 404);
+  CHECK(r.header("Content-Type").value_or("").find("application/json") == 0);
+  CHECK(r.body.find("\"error\"") != std::string::npos);
+
+  r = client->send(endpoint, request("POST", "/hello", "x"));
+  CHECK(r.status == 405);
+  CHECK(r.header("Allow") == std::optional<std::string_view>("GET"));
+  CHECK(r.body.find("\"error\"") != std::string::npos);
+
+  CHECK(client->send(endpoint, request("GET", "/blob/abc/d")).body == "prefix:/blob/abc/d");
+  CHECK(client->send(endpoint, request("GET", "/blob/special")).body == "exact");
+  CHECK(client->send(endpoint, request("GET", "/blob")).status == 404);
+
+  CHECK_THROWS_AS(factory().create_server("grpc", {}, *env.host), std::invalid_argument);
+  CHECK_THROWS_AS(factory().create_client("grpc", {}, *env.host), std::invalid_argument);
+}
+
+TEST_CASE("sequential requests reuse one keep-alive connection") {
+  Env env;
+  auto server = env.server();
+  std::mutex mutex;
+  std::set<std::string> peers;
+  server->add_route("POST", "/count", [&](ServerRequest& req, ServerResponse& res) {
+    {
+      std::lock_guard lock(mutex);
+      peers.insert(req.peer_address());
+    }
+    res.send(200, "text/plain", req.read_body(1024));
+  });
+  server->start();
+  auto client = env.client();
+  for (int i = 0; i < 50; ++i) {
+    ClientResponse r = client->send(local(*server), request("POST", "/count", std::to_string(i)));
+    REQUIRE(r.status == 200);
+    REQUIRE(r.body == std::to_string(i));
+  }
+  std::lock_guard lock(mutex);
+  CHECK(peers.size() == 1);
+}
+
+TEST_CASE("a connection the server closed while idle is not a failure") {
+  Env env;
+  sccache::ServerOptions options;
+  options.keep_alive_timeout = 1s;
+  auto server = env.server(options);
+  add_ping(*server);
+  server->start();
+  auto client = env.client();
+  expect_ping(*client, local(*server));
+  std::this_thread::sleep_for(1500ms);
+  expect_ping(*client, local(*server));
+}
+
+TEST_CASE("streamed request and response bodies, concurrently") {
+  Env env;
+  auto server = env.server();
+  std::atomic<int> sized_uploads{0};
+  server->add_route("POST", "/upload", [&](ServerRequest& req, ServerResponse& res) {
+    if (req.content_length() != -1) {  // chunked: unknown
+      ++sized_uploads;
+    }
+    res.send(200, "text/plain", digest_stream(req.body()).text());
+  });
+  server->add_route("GET", "/download", [](ServerRequest& req, ServerResponse& res) {
+    // query: "<seed>/<size>"
+    const std::string& q = req.query();
+    uint64_t seed = std::stoull(q.substr(0, q.find('/')));
+    uint64_t size = std::stoull(q.substr(q.find('/') + 1));
+    write_data(res.stream(200, "application/octet-stream"), seed, size);
+  });
+  server->start();
+  auto client = env.client();
+  Endpoint endpoint = local(*server);
+  constexpr uint64_t k_big = 20ull << 20;
+
+  ClientRequest upload = request("POST", "/upload");
+  upload.body_writer = [&](std::ostream& out) { write_data(out, 7, k_big); };
+  ClientResponse r = client->send(endpoint, upload);
+  CHECK(r.status == 200);
+  CHECK(r.body == expected_digest(7, k_big).text());
+
+  Digest downloaded;
+  r = client->send(endpoint, request("GET", "/download?9/" + std::to_string(k_big)),
+                   [&](std::istream& in) { downloaded = digest_stream(in); });
+  CHECK(r.status == 200);
+  CHECK(r.header("Transfer-Encoding").value_or("") == "chunked");
+  CHECK(r.body.empty());
+  CHECK(downloaded.text() == expected_digest(9, k_big).text());
+
+  r = client->send(endpoint, request("GET", "/download?3/100000"));
+  std::ostringstream expected;
+  write_data(expected, 3, 100000);
+  CHECK(r.body == expected.str());
+
+  constexpr int k_threads = 4;
+  constexpr uint64_t k_size = 2ull << 20;
+  std::vector<std::string> failures(k_threads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        for (int round = 0; round < 3; ++round) {
+          uint64_t seed = static_cast<uint64_t>(100 + t * 10 + round);
+          ClientRequest up = request("POST", "/upload");
+          up.body_writer = [&](std::ostream& out) { write_data(out, seed, k_size); };
+          ClientResponse ur = client->send(endpoint, up);
+          if (ur.body != expected_digest(seed, k_size).text()) {
+            failures[t] = "upload digest mismatch";
+          }
+          Digest d;
+          client->send(
+              endpoint,
+              request("GET", "/download?" + std::to_string(seed) + "/" + std::to_string(k_size)),
+              [&](std::istream& in) { d = digest_stream(in); });
+          if (d.text() != expected_digest(seed, k_size).text()) {
+            failures[t] = "download digest mismatch";
+          }
+        }
+      } catch (const std::exception& e) {
+        failures[t] = e.what();
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  for (const auto& failure : failures) {
+    CHECK(failure.empty());
+  }
+  CHECK(sized_uploads == 0);
+}
+
+TEST_CASE("request bodies over max_body_bytes get 413") {
+  Env env;
+  sccache::ServerOptions options;
+  options.max_body_bytes = 1024;
+  auto server = env.server(options);
+  std::atomic<int> calls{0};
+  server->add_route("POST", "/sink", [&](ServerRequest& req, ServerResponse& res) {
+    ++calls;
+    std::string body = req.read_body(UINT64_MAX);
+    res.send(200, "text/plain", std::to_string(body.size()));
+  });
+  add_ping(*server);
+  server->start();
+  auto client = env.client();
+  Endpoint endpoint = local(*server);
+
+  ClientResponse r = client->send(endpoint, request("POST", "/sink", std::string(4096, 'x')));
+  CHECK(r.status == 413);
+  CHECK(r.body.find("\"error\"") != std::string::npos);
+  CHECK(calls == 0);
+
+  ClientRequest chunked = request("POST", "/sink");
+  chunked.body_writer = [](std::ostream& out) {
+    for (int i = 0; i < 8; ++i) {
+      out << std::string(512, 'y') << std::flush;
+    }
+  };
+  r = client->send(endpoint, chunked);
+  CHECK(r.status == 413);
+  CHECK(calls == 1);
+
+  r = client->send(endpoint, request("POST", "/sink", std::string(1024, 'z')));
+  CHECK(r.status == 200);
+  CHECK(r.body == "1024");
+  expect_ping(*client, endpoint);
+}
+
+TEST_CASE("oversized or too many headers get a 4xx and the server keeps serving") {
+  Env env;
+  auto server = env.server();
+  add_ping(*server);
+  server->start();
+  auto client = env.client();
+  uint16_t port = server->port();
+
+  std::string head = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  std::string many = head;
+  for (int i = 0; i < 200; ++i) {
+    many += "X-Field-" + std::to_string(i) + ": v\r\n";
+  }
+  int status = raw_status(port, many + "\r\n");
+  CHECK(status >= 400);
+  CHECK(status < 500);
+  expect_ping(*client, local(*server));
+
+  status = raw_status(port, head + "X-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+  CHECK(status >= 400);
+  CHECK(status < 500);
+  expect_ping(*client, local(*server));
+
+  std::string seventy = head;
+  for (int i = 0; i < 70; ++i) {
+    seventy += "X-Field-" + std::to_string(i) + ": v\r\n";
+  }
+  CHECK(raw_status(port, seventy + "\r\n") == 431);
+  CHECK(raw_status(port, head + "\r\n") == 200);
+  expect_ping(*client, local(*server));
+}
+
+TEST_CASE("a throwing handler gives 500 and the server keeps serving") {
+  Env env;
+  auto server = env.server();
+  server->add_route("GET", "/boom", [](ServerRequest&, ServerResponse&) {
+    throw std::runtime_error("boom \"quoted\"");
+  });
+  server->add_route("GET", "/silent", [](ServerRequest&, ServerResponse&) {});
+  server->add_route("GET", "/partial", [](ServerRequest&, ServerResponse& res) {
+    std::ostream& out = res.stream(200, "application/octet-stream");
+    out << std::string(100000, 'p') << std::flush;
+    throw std::runtime_error("failed halfway");
+  });
+  add_ping(*server);
+  server->start();
+  auto client = env.client();
+  Endpoint endpoint = local(*server);
+
+  ClientResponse r = client->send(endpoint, request("GET", "/boom"));
+  CHECK(r.status == 500);
+  CHECK(r.header("Content-Type").value_or("").find("application/json") == 0);
+  CHECK(r.body == R"({"error": "boom \"quoted\""})");
+  expect_ping(*client, endpoint);
+
+  CHECK(client->send(endpoint, request("GET", "/silent")).status == 500);
+  // A response cut short is an error for the client, never a complete-looking body.
+  CHECK_THROWS_AS(client->send(endpoint, request("GET", "/partial")), TransportError);
+  expect_ping(*client, endpoint);
+}
+
+TEST_CASE("TLS with a self-signed ECDSA certificate and pinning") {
+  Env env;
+  sccache::ServerOptions options;
+  options.tls = true;
+  options.tls_names = {"127.0.0.1", "build-1.example"};
+  auto server = env.server(options);
+  add_ping(*server);
+  server->start();
+
+  std::optional<sccache::TlsIdentity> identity = server->tls_identity();
+  REQUIRE(identity.has_value());
+  CHECK(identity->certificate_pem.find("BEGIN CERTIFICATE") != std::string::npos);
+  CHECK(std::regex_match(identity->certificate_sha256, std::regex("[0-9a-f]{64}")));
+
+  BIO* bio = BIO_new_mem_buf(identity->certificate_pem.data(),
+                             static_cast<int>(identity->certificate_pem.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  REQUIRE(cert != nullptr);
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  REQUIRE(key != nullptr);
+  CHECK(EVP_PKEY_get_base_id(key) == EVP_PKEY_EC);
+  CHECK(EVP_PKEY_get_bits(key) == 256);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  REQUIRE(X509_digest(cert, EVP_sha256(), digest, &digest_size) == 1);
+  CHECK(digest_size == 32);
+  CHECK(X509_check_ip_asc(cert, "127.0.0.1", 0) == 1);
+  CHECK(X509_check_host(cert, "build-1.example", 0, 0, nullptr) == 1);
+  X509_free(cert);
+
+  auto client = env.client();
+  Endpoint endpoint{true, "127.0.0.1", server->port(), identity->certificate_sha256};
+  for (int i = 0; i < 3; ++i) {
+    expect_ping(*client, endpoint);
+  }
+
+  Endpoint wrong = endpoint;
+  wrong.pinned_sha256 = std::string(64, '0');
+  try {
+    client->send(wrong, request("GET", "/ping"));
+    FAIL("a wrong pin was accepted");
+  } catch (const TransportError& e) {
+    CHECK(std::string(e.what()).find("fingerprint") != std::string::npos);
+  }
+
+  Endpoint no_pin = endpoint;
+  no_pin.pinned_sha256.clear();
+  CHECK_THROWS_AS(client->send(no_pin, request("GET", "/ping")), TransportError);
+
+  ClientRequest quick = request("GET", "/ping");
+  quick.timeout = 3s;
+  auto started = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(client->send(local(*server), quick), TransportError);
+  CHECK(std::chrono::steady_clock::now() - started < 10s);
+
+  // Stopping does not wait for the client's idle keep-alive connection.
+  started = std::chrono::steady_clock::now();
+  server->stop();
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+}
+
+TEST_CASE("a TLS client against a plain server fails cleanly") {
+  Env env;
+  auto server = env.server();
+  add_ping(*server);
+  server->start();
+  sccache::ClientOptions options;
+  options.connect_timeout = 1s;
+  auto client = env.client(options);
+  Endpoint endpoint{true, "127.0.0.1", server->port(), std::string(64, 'a')};
+  // The server may take the ClientHello for the start of a request and wait for more, so this
+  // can end in a timeout, which Poco 1.11's TLS layer stretches (about connect_timeout + 4x
+  // timeout).
+  ClientRequest quick = request("GET", "/ping");
+  quick.timeout = 1s;
+  auto started = std::chrono::steady_clock::now();
+  try {
+    client->send(endpoint, quick);
+    FAIL("a TLS handshake with a plain HTTP server succeeded");
+  } catch (const TransportError& e) {
+    INFO(e.what());
+    CHECK(std::chrono::steady_clock::now() - started < 15s);
+  }
+}
+
+TEST_CASE("connecting to a closed port fails quickly") {
+  Env env;
+  sccache::ClientOptions options;
+  options.connect_timeout = 2s;
+  auto client = env.client(options);
+  Endpoint endpoint{false, "127.0.0.1", sccache::test::free_port(), {}};
+  auto started = std::chrono::steady_clock::now();
+  try {
+    client->send(endpoint, request("GET", "/ping"));
+    FAIL("connected to a closed port");
+  } catch (const TransportError& e) {
+    CHECK(std::string(e.what()).find(endpoint.to_string()) != std::string::npos);
+  }
+  CHECK(std::chrono::steady_clock::now() - started < 3s);
+}
+
+TEST_CASE("stop() is idempotent and a stopped server refuses connections") {
+  Env env;
+  auto server = env.server();
+  add_ping(*server);
+  server->start();
+  auto client = env.client();
+  Endpoint endpoint = local(*server);
+  expect_ping(*client, endpoint);
+  CHECK_THROWS_AS(server->add_route("GET", "/late", [](ServerRequest&, ServerResponse&) {}),
+                  std::logic_error);
+  server->stop();
+  server->stop();
+  CHECK_THROWS_AS(client->send(endpoint, request("GET", "/ping")), TransportError);
+  server.reset();
+}
+
+TEST_CASE("IPv6 loopback, when available") {
+  Env env;
+  sccache::ServerOptions options;
+  options.bind_host = "::1";
+  auto server = env.server(options);
+  std::string peer;
+  server->add_route("GET", "/peer", [&](ServerRequest& req, ServerResponse& res) {
+    peer = req.peer_address();
+    res.send(200, "text/plain", "ok");
+  });
+  try {
+    server->start();
+  } catch (const TransportError& e) {
+    WARN("no IPv6 loopback here: " << e.what());
+    return;
+  }
+  auto client = env.client();
+  ClientResponse r =
+      client->send(Endpoint{false, "::1", server->port(), {}}, request("GET", "/peer"));
+  CHECK(r.status == 200);
+  CHECK(peer.rfind("[::1]:", 0) == 0);
+}
