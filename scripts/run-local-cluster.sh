@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: sets up a fresh Debian machine, builds and installs sccache-dist and sccache, starts
 # a scheduler and a build server on this machine from examples/local-cluster (the quickstart's
-# configs pointed at 127.0.0.1), and shows the cluster with `sccache --dist-status`.
+# configs pointed at 127.0.0.1), shows the cluster with `sccache --dist-status`, then builds a real
+# project (zstd, from Debian's source package) with CMAKE_C_COMPILER_LAUNCHER=sccache and prints
+# the statistics showing where each compile ran.
 #
 # The daemons are stopped at the end unless KEEP_RUNNING=1. Logs go to $WORK_DIR (default .work/).
 set -euo pipefail
@@ -51,4 +53,22 @@ if ! sccache --dist-status --json | grep -q '"num_servers":1'; then
 fi
 sccache --dist-status
 echo
-echo "logs: $WORK_DIR/scheduler.log $WORK_DIR/server.log"
+
+# A real project through the cluster.
+bash scripts/fetch-sources.sh libzstd
+ZSTD_SRC=$(ls -d "${SOURCES_DIR:-$ROOT/.work/sources}"/libzstd-*/ | head -n 1)
+ZSTD_BUILD=$WORK_DIR/zstd-build
+rm -rf "$ZSTD_BUILD"
+sccache --zero-stats >/dev/null
+echo "building zstd ($ZSTD_SRC) with CMAKE_C_COMPILER_LAUNCHER=sccache ..."
+cmake -S "$ZSTD_SRC/build/cmake" -B "$ZSTD_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER_LAUNCHER=sccache -DCMAKE_CXX_COMPILER_LAUNCHER=sccache \
+  -DZSTD_BUILD_PROGRAMS=ON -DZSTD_BUILD_TESTS=OFF -DZSTD_BUILD_SHARED=OFF >"$WORK_DIR/zstd-cmake.log"
+start=$(date +%s.%N)
+cmake --build "$ZSTD_BUILD" -j "$(nproc)" >"$WORK_DIR/zstd-build.log"
+end=$(date +%s.%N)
+"$ZSTD_BUILD/programs/zstd" --version
+printf 'zstd built in %.1f s\n\n' "$(echo "$end - $start" | bc)"
+sccache --show-stats
+echo
+echo "logs: $WORK_DIR/scheduler.log $WORK_DIR/server.log $WORK_DIR/zstd-build.log"

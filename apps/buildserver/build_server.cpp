@@ -68,10 +68,17 @@ BuildServer::BuildServer(ServerConfig config)
       m_sandbox(m_plugins.make_sandbox(m_config.builder_type, m_config.builder)),
       m_auth(m_plugins.make_provider(m_config.scheduler_auth, AuthRole::server_credential)),
       m_nonce(random_hex(16)),
+      m_job_key(make_job_key()),
       m_num_cpus(usable_cpus()),
       m_max_jobs(m_config.max_jobs != 0 ? m_config.max_jobs : usable_cpus()) {
   m_sandbox->check_ready();
-  std::filesystem::create_directories(m_config.cache_dir / "tc");
+  m_toolchains = std::make_unique<ToolchainStore>(
+      m_config.cache_dir / "tc", m_config.toolchain_cache_size,
+      [this](const std::string& id) { m_sandbox->evict_toolchain(id); });
+  m_jobs = std::make_unique<JobService>(
+      JobServiceOptions{m_config.public_addr.to_string(), m_job_key, m_config.cache_dir / "jobs",
+                        m_max_jobs},
+      *m_sandbox, *m_toolchains, m_log, [this](const std::string& id) { job_finished(id); });
 
   ServerOptions options;
   const HostPort listen = listen_address();
@@ -80,7 +87,7 @@ BuildServer::BuildServer(ServerConfig config)
   options.tls = true;
   options.tls_names = {m_config.public_addr.host};
   options.worker_threads = std::max(16u, m_max_jobs * 2 + 4);
-  options.max_body_bytes = std::max<uint64_t>(m_config.toolchain_cache_size, 64ull << 20);
+  options.max_body_bytes = std::max<uint64_t>(m_config.toolchain_cache_size, 1ull << 30);
   const TransportFactory& transport = m_plugins.transport();
   m_http = transport.create_server("http", options, m_plugins.context());
   m_http->add_route("GET", std::string(wire::k_health_path),
@@ -88,6 +95,7 @@ BuildServer::BuildServer(ServerConfig config)
                       reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})",
                                                       software_version()));
                     });
+  m_jobs->add_routes(*m_http);
   m_scheduler_client = transport.create_client("http", ClientOptions{}, m_plugins.context());
 }
 
@@ -115,6 +123,7 @@ void BuildServer::start() {
               m_config.public_addr.to_string(), software_version(), m_http->port(), m_num_cpus,
               m_max_jobs, m_sandbox->describe(), m_http->tls_identity()->certificate_sha256);
   m_heartbeat = std::thread([this] { heartbeat_loop(); });
+  m_done_notifier = std::thread([this] { done_loop(); });
 }
 
 void BuildServer::stop() {
@@ -128,6 +137,9 @@ void BuildServer::stop() {
   m_wake.notify_all();
   if (m_heartbeat.joinable()) {
     m_heartbeat.join();
+  }
+  if (m_done_notifier.joinable()) {
+    m_done_notifier.join();
   }
   if (m_http) {
     m_http->stop();
@@ -143,23 +155,17 @@ std::chrono::milliseconds BuildServer::send_heartbeat(bool* ok) {
   heartbeat.version = std::string(software_version());
   heartbeat.num_cpus = m_num_cpus;
   heartbeat.max_jobs = m_max_jobs;
-  heartbeat.running_jobs = m_running_jobs.load();
+  heartbeat.running_job_ids = m_jobs->running_job_ids();
+  heartbeat.running_jobs = static_cast<uint32_t>(heartbeat.running_job_ids.size());
+  heartbeat.toolchains = m_toolchains->ids();
+  heartbeat.job_key = m_job_key;
   heartbeat.nonce = m_nonce;
   const TlsIdentity identity = *m_http->tls_identity();
   heartbeat.cert_sha256 = identity.certificate_sha256;
   heartbeat.cert_pem = identity.certificate_pem;
   heartbeat.sandbox = m_sandbox->describe();
 
-  Endpoint scheduler{m_config.scheduler.tls, m_config.scheduler.address.host,
-                     m_config.scheduler.address.port, ""};
-  ClientRequest request;
-  request.method = "POST";
-  request.path = std::string(wire::k_heartbeat_path);
-  request.content_type = "application/json";
-  request.body = heartbeat.to_json();
-  request.headers = {{"Authorization", m_auth->authorization()}};
-  request.timeout = std::chrono::seconds(10);
-  ClientResponse response = m_scheduler_client->send(scheduler, request);
+  ClientResponse response = post_to_scheduler(wire::k_heartbeat_path, heartbeat.to_json());
   if (response.status == 401) {
     throw std::runtime_error(fmt::format("the scheduler refused this server's credentials: {}",
                                          wire::error_from_body(response.body)));
@@ -176,6 +182,51 @@ std::chrono::milliseconds BuildServer::send_heartbeat(bool* ok) {
   auto interval = m_config.heartbeat_interval.value_or(
       std::chrono::seconds(std::max(1u, reply.heartbeat_interval_secs)));
   return std::chrono::duration_cast<std::chrono::milliseconds>(interval);
+}
+
+ClientResponse BuildServer::post_to_scheduler(std::string_view path, std::string body) {
+  Endpoint scheduler{m_config.scheduler.tls, m_config.scheduler.address.host,
+                     m_config.scheduler.address.port, ""};
+  ClientRequest request;
+  request.method = "POST";
+  request.path = std::string(path);
+  request.content_type = "application/json";
+  request.body = std::move(body);
+  request.headers = {{"Authorization", m_auth->authorization()}};
+  request.timeout = std::chrono::seconds(10);
+  return m_scheduler_client->send(scheduler, request);
+}
+
+void BuildServer::job_finished(const std::string& job_id) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_done_jobs.push_back(job_id);
+  }
+  m_wake.notify_all();
+}
+
+void BuildServer::done_loop() {
+  std::unique_lock lock(m_mutex);
+  while (true) {
+    m_wake.wait(lock, [this] { return m_stopping || !m_done_jobs.empty(); });
+    if (m_stopping) {
+      return;
+    }
+    wire::JobsDone done;
+    done.server_id = m_config.public_addr.to_string();
+    done.job_ids.swap(m_done_jobs);
+    lock.unlock();
+    try {
+      ClientResponse response = post_to_scheduler(wire::k_jobs_done_path, done.to_json());
+      if (response.status != 200) {
+        m_log->debug("the scheduler answered {} to jobs_done", response.status);
+      }
+    } catch (const std::exception& e) {
+      // The next heartbeat's running-job list reconciles the scheduler anyway.
+      m_log->debug("could not report finished jobs: {}", e.what());
+    }
+    lock.lock();
+  }
 }
 
 void BuildServer::heartbeat_loop() {

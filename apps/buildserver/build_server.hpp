@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "job_service.hpp"
 #include "plugin_host.hpp"
 #include "server_config.hpp"
 #include "wire.hpp"
@@ -31,6 +32,10 @@ class BuildServer {
 
  private:
   void heartbeat_loop();
+  // Tells the scheduler about finished jobs as soon as they finish (batched), freeing their slots.
+  void done_loop();
+  void job_finished(const std::string& job_id);
+  ClientResponse post_to_scheduler(std::string_view path, std::string body);
   // One heartbeat; returns the interval to wait before the next one.
   std::chrono::milliseconds send_heartbeat(bool* ok);
   HostPort listen_address() const;
@@ -40,17 +45,21 @@ class BuildServer {
   std::shared_ptr<spdlog::logger> m_log;
   std::unique_ptr<Sandbox> m_sandbox;
   std::unique_ptr<CredentialProvider> m_auth;
+  std::unique_ptr<ToolchainStore> m_toolchains;
+  std::unique_ptr<JobService> m_jobs;
   std::unique_ptr<TransportServer> m_http;
   std::unique_ptr<TransportClient> m_scheduler_client;
   const std::string m_nonce;
+  const std::string m_job_key;
   const unsigned m_num_cpus;
   const unsigned m_max_jobs;
-  std::atomic<unsigned> m_running_jobs{0};
 
   std::mutex m_mutex;
   std::condition_variable m_wake;
   bool m_stopping = false;
   std::thread m_heartbeat;
+  std::vector<std::string> m_done_jobs;  // guarded by m_mutex
+  std::thread m_done_notifier;
 };
 
 // CPUs this process may run on (sched_getaffinity), at least 1.

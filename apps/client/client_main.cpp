@@ -1,15 +1,16 @@
 #include "client_main.hpp"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "compile_runner.hpp"
 #include "dist_status.hpp"
+#include "process.hpp"
+#include "stats.hpp"
+#include "toolchain.hpp"
 #include "http_replies.hpp"
 #include "logging.hpp"
 
@@ -21,29 +22,50 @@ constexpr const char* k_usage = R"(sccache: a compiler wrapper that spreads C an
 Usage:
   sccache <compiler> <args...>     compile, remotely when the cluster can help
   sccache --dist-status [--json]   show the scheduler and its build servers
+  sccache --show-stats [--json]    show compile statistics (--stats-format=json too)
+  sccache --zero-stats             reset the statistics
+  sccache --package-toolchain <compiler> <out>
+                                   write the toolchain archive sent to build servers
+  <name> <args...>                 through a symlink named like the compiler (e.g. gcc -> sccache)
   sccache --version | --help
 
 Config: $SCCACHE_CONF, else ~/.config/sccache/config ([dist] section).
 Logging: set SCCACHE_LOG to error, warn, info, debug or trace.
 )";
 
-// Runs the compiler as if sccache were not there. Only returns on failure to exec.
-int exec_compiler(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
+// The stats file of the configured client cache directory.
+StatsFile stats_file() {
+  ClientConfig config;
+  try {
+    config = read_client_config(client_config_path());
+  } catch (const ConfigError& e) {
+    std::cerr << "sccache: invalid configuration: " << e.what() << "\n";
   }
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  std::cerr << "sccache: cannot run " << args[0] << ": " << std::strerror(errno) << "\n";
-  return errno == ENOENT ? 127 : 126;
+  return StatsFile(config.cache_dir / "client" / "stats.json");
+}
+
+bool wants_json(const std::vector<std::string>& args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--json" || args[i] == "--stats-format=json" ||
+        (args[i] == "--stats-format" && i + 1 < args.size() && args[i + 1] == "json")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
 
 int client_main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
   init_logging("sccache", spdlog::level::warn);
+  // Masquerade: invoked through a symlink named like the compiler (gcc -> sccache).
+  const std::string invoked_as = std::filesystem::path(argv[0]).filename().string();
+  if (invoked_as != "sccache" && !invoked_as.starts_with("sccache-")) {
+    std::vector<std::string> compiler_argv(argv, argv + argc);
+    compiler_argv[0] = invoked_as;
+    return run_compiler(compiler_argv);
+  }
+  std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << k_usage;
     return args.empty() ? 2 : 0;
@@ -70,11 +92,42 @@ int client_main(int argc, char** argv) {
       return 1;
     }
   }
+  if (args[0] == "--show-stats") {
+    ClientStats stats = stats_file().read();
+    if (wants_json(args)) {
+      std::cout << stats_to_json(stats) << "\n";
+    } else {
+      print_stats_text(stats, std::cout);
+    }
+    return 0;
+  }
+  if (args[0] == "--zero-stats") {
+    stats_file().zero();
+    std::cout << "Statistics zeroed.\n";
+    return 0;
+  }
+  if (args[0] == "--package-toolchain") {
+    if (args.size() != 3) {
+      std::cerr << "sccache: usage: sccache --package-toolchain <compiler> <out>\n";
+      return 2;
+    }
+    try {
+      std::filesystem::path compiler = args[1].find('/') != std::string::npos
+                                           ? std::filesystem::absolute(args[1])
+                                           : find_in_path(args[1]);
+      std::string id = toolchain::package_toolchain_to(compiler, args[2]);
+      std::cout << "wrote " << args[2] << " (toolchain " << id << ")\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "sccache: cannot package the toolchain: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (args[0].starts_with("--")) {
     std::cerr << "sccache: unknown option '" << args[0] << "'\n\n" << k_usage;
     return 2;
   }
-  return exec_compiler(args);
+  return run_compiler(args);
 }
 
 }  // namespace sccache

@@ -1,5 +1,7 @@
 #include "wire.hpp"
 
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -58,6 +60,56 @@ uint32_t required_u32(const Object::Ptr& object, const std::string& key) {
   return static_cast<uint32_t>(value);
 }
 
+Poco::JSON::Array to_array(const std::vector<std::string>& values) {
+  Poco::JSON::Array array;
+  for (const auto& v : values) {
+    array.add(v);
+  }
+  return array;
+}
+
+std::vector<std::string> string_list(const Object::Ptr& object, const std::string& key,
+                                     bool required_field) {
+  std::vector<std::string> values;
+  if (!object->has(key)) {
+    if (required_field) {
+      throw WireError(fmt::format("missing field '{}'", key));
+    }
+    return values;
+  }
+  auto array = object->getArray(key);
+  if (!array) {
+    throw WireError(fmt::format("field '{}' has the wrong type", key));
+  }
+  for (unsigned i = 0; i < array->size(); ++i) {
+    try {
+      values.push_back(array->getElement<std::string>(i));
+    } catch (const Poco::Exception&) {
+      throw WireError(fmt::format("field '{}' holds a non-string", key));
+    }
+  }
+  return values;
+}
+
+std::string base64(std::string_view data) {
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);
+  encoder.write(data.data(), static_cast<std::streamsize>(data.size()));
+  encoder.close();
+  return out.str();
+}
+
+std::string unbase64(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  Poco::Base64Decoder decoder(in);
+  std::string data((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+  if (decoder.bad()) {
+    throw WireError(fmt::format("field '{}' is not base64", key));
+  }
+  return data;
+}
+
 std::string stringify(const Object& object) {
   std::ostringstream out;
   object.stringify(out);
@@ -78,6 +130,9 @@ std::string Heartbeat::to_json() const {
   o.set("cert_sha256", cert_sha256);
   o.set("cert_pem", cert_pem);
   o.set("sandbox", sandbox);
+  o.set("job_key", job_key);
+  o.set("toolchains", to_array(toolchains));
+  o.set("running_job_ids", to_array(running_job_ids));
   return stringify(o);
 }
 
@@ -98,6 +153,12 @@ Heartbeat Heartbeat::from_json(std::string_view text) {
   h.cert_sha256 = required<std::string>(o, "cert_sha256");
   h.cert_pem = required<std::string>(o, "cert_pem");
   h.sandbox = optional<std::string>(o, "sandbox", "");
+  h.job_key = required<std::string>(o, "job_key");
+  h.toolchains = string_list(o, "toolchains", false);
+  h.running_job_ids = string_list(o, "running_job_ids", false);
+  if (h.job_key.size() < 32) {
+    throw WireError("job_key is too short");
+  }
   if (h.num_cpus == 0 || h.max_jobs == 0) {
     throw WireError("num_cpus and max_jobs must be above zero");
   }
@@ -177,6 +238,176 @@ SchedulerStatus SchedulerStatus::from_json(std::string_view text) {
     }
   }
   return s;
+}
+
+std::string AllocRequest::to_json() const {
+  Object o;
+  o.set("protocol", k_protocol_version);
+  o.set("toolchain_id", toolchain_id);
+  return stringify(o);
+}
+
+AllocRequest AllocRequest::from_json(std::string_view text) {
+  auto o = parse_object(text);
+  if (required<int>(o, "protocol") < k_min_protocol_version) {
+    throw WireError("protocol version too old; upgrade the client");
+  }
+  AllocRequest r;
+  r.toolchain_id = required<std::string>(o, "toolchain_id");
+  return r;
+}
+
+std::string AllocReply::to_json() const {
+  Object o;
+  o.set("job_id", job_id);
+  o.set("server_id", server_id);
+  o.set("cert_sha256", cert_sha256);
+  o.set("job_token", job_token);
+  o.set("need_toolchain", need_toolchain);
+  return stringify(o);
+}
+
+AllocReply AllocReply::from_json(std::string_view text) {
+  auto o = parse_object(text);
+  AllocReply r;
+  r.job_id = required<std::string>(o, "job_id");
+  r.server_id = required<std::string>(o, "server_id");
+  r.cert_sha256 = required<std::string>(o, "cert_sha256");
+  r.job_token = required<std::string>(o, "job_token");
+  r.need_toolchain = required<bool>(o, "need_toolchain");
+  return r;
+}
+
+std::string JobFailure::to_json() const {
+  Object o;
+  o.set("protocol", k_protocol_version);
+  o.set("job_id", job_id);
+  o.set("server_id", server_id);
+  o.set("reason", reason);
+  return stringify(o);
+}
+
+JobFailure JobFailure::from_json(std::string_view text) {
+  auto o = parse_object(text);
+  JobFailure f;
+  f.job_id = required<std::string>(o, "job_id");
+  f.server_id = required<std::string>(o, "server_id");
+  f.reason = optional<std::string>(o, "reason", "");
+  return f;
+}
+
+std::string JobsDone::to_json() const {
+  Object o;
+  o.set("protocol", k_protocol_version);
+  o.set("server_id", server_id);
+  o.set("job_ids", to_array(job_ids));
+  return stringify(o);
+}
+
+JobsDone JobsDone::from_json(std::string_view text) {
+  auto o = parse_object(text);
+  JobsDone d;
+  d.server_id = required<std::string>(o, "server_id");
+  d.job_ids = string_list(o, "job_ids", true);
+  return d;
+}
+
+std::string JobCommand::to_json() const {
+  Object o;
+  o.set("protocol", k_protocol_version);
+  o.set("toolchain_id", toolchain_id);
+  o.set("executable", executable);
+  o.set("arguments", to_array(arguments));
+  Poco::JSON::Array env;
+  for (const auto& [k, v] : environment) {
+    Poco::JSON::Array pair;
+    pair.add(k);
+    pair.add(v);
+    env.add(pair);
+  }
+  o.set("environment", env);
+  o.set("cwd", cwd);
+  o.set("outputs", to_array(outputs));
+  o.set("timeout_secs", timeout_secs);
+  return stringify(o);
+}
+
+JobCommand JobCommand::from_json(std::string_view text) {
+  auto o = parse_object(text);
+  if (required<int>(o, "protocol") < k_min_protocol_version) {
+    throw WireError("protocol version too old; upgrade the client");
+  }
+  JobCommand c;
+  c.toolchain_id = required<std::string>(o, "toolchain_id");
+  c.executable = required<std::string>(o, "executable");
+  c.arguments = string_list(o, "arguments", true);
+  if (o->has("environment")) {
+    auto env = o->getArray("environment");
+    if (!env) {
+      throw WireError("field 'environment' has the wrong type");
+    }
+    for (unsigned i = 0; i < env->size(); ++i) {
+      auto pair = env->getArray(i);
+      if (!pair || pair->size() != 2) {
+        throw WireError("field 'environment' holds a malformed pair");
+      }
+      c.environment.emplace_back(pair->getElement<std::string>(0), pair->getElement<std::string>(1));
+    }
+  }
+  c.cwd = required<std::string>(o, "cwd");
+  c.outputs = string_list(o, "outputs", true);
+  c.timeout_secs = required_u32(o, "timeout_secs");
+  if (c.executable.empty() || c.executable.front() != '/' || c.cwd.empty() ||
+      c.cwd.front() != '/') {
+    throw WireError("executable and cwd must be absolute paths");
+  }
+  return c;
+}
+
+std::string JobResult::to_json() const {
+  Object o;
+  o.set("exit_code", exit_code);
+  o.set("term_signal", term_signal);
+  o.set("stdout", base64(stdout_data));
+  o.set("stderr", base64(stderr_data));
+  o.set("outputs", to_array(outputs));
+  return stringify(o);
+}
+
+JobResult JobResult::from_json(std::string_view text) {
+  auto o = parse_object(text);
+  JobResult r;
+  r.exit_code = required<int>(o, "exit_code");
+  r.term_signal = required<int>(o, "term_signal");
+  r.stdout_data = unbase64(required<std::string>(o, "stdout"), "stdout");
+  r.stderr_data = unbase64(required<std::string>(o, "stderr"), "stderr");
+  r.outputs = string_list(o, "outputs", true);
+  return r;
+}
+
+void write_frame(std::ostream& out, std::string_view payload) {
+  const auto size = static_cast<uint32_t>(payload.size());
+  const char header[4] = {static_cast<char>(size >> 24), static_cast<char>(size >> 16),
+                          static_cast<char>(size >> 8), static_cast<char>(size)};
+  out.write(header, 4);
+  out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+}
+
+std::string read_frame(std::istream& in, uint32_t max_bytes) {
+  unsigned char header[4];
+  if (!in.read(reinterpret_cast<char*>(header), 4)) {
+    throw WireError("truncated frame header");
+  }
+  const uint32_t size = (uint32_t{header[0]} << 24) | (uint32_t{header[1]} << 16) |
+                        (uint32_t{header[2]} << 8) | uint32_t{header[3]};
+  if (size > max_bytes) {
+    throw WireError(fmt::format("frame of {} bytes exceeds the limit of {}", size, max_bytes));
+  }
+  std::string payload(size, '\0');
+  if (!in.read(payload.data(), size)) {
+    throw WireError("truncated frame");
+  }
+  return payload;
 }
 
 std::string error_json(std::string_view message) {

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
+#include <ostream>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,6 +21,12 @@ inline constexpr int k_min_protocol_version = 2;
 inline constexpr std::string_view k_heartbeat_path = "/api/v2/server/heartbeat";
 inline constexpr std::string_view k_status_path = "/api/v2/status";
 inline constexpr std::string_view k_health_path = "/api/v2/health";
+inline constexpr std::string_view k_alloc_path = "/api/v2/jobs/alloc";
+inline constexpr std::string_view k_job_failed_path = "/api/v2/jobs/failed";
+inline constexpr std::string_view k_jobs_done_path = "/api/v2/server/jobs_done";
+// Build server routes; the id follows the prefix.
+inline constexpr std::string_view k_toolchain_path_prefix = "/api/v2/toolchains/";
+inline constexpr std::string_view k_run_path_prefix = "/api/v2/run/";
 
 // A malformed message: the receiver answers 400 with this text.
 class WireError : public std::runtime_error {
@@ -37,6 +46,9 @@ struct Heartbeat {
   std::string cert_sha256;
   std::string cert_pem;
   std::string sandbox;  // e.g. "overlay+bwrap 0.8.0"
+  std::string job_key;  // the key the scheduler signs this server's job tokens with (secret)
+  std::vector<std::string> toolchains;       // toolchain ids the server holds
+  std::vector<std::string> running_job_ids;  // jobs running now (the scheduler reconciles)
 
   std::string to_json() const;
   static Heartbeat from_json(std::string_view text);  // throws WireError
@@ -71,6 +83,70 @@ struct SchedulerStatus {
   std::string to_json() const;
   static SchedulerStatus from_json(std::string_view text);
 };
+
+// Client -> scheduler: where should this job run?
+struct AllocRequest {
+  std::string toolchain_id;
+  std::string to_json() const;
+  static AllocRequest from_json(std::string_view text);
+};
+
+struct AllocReply {
+  std::string job_id;
+  std::string server_id;    // the server's public_addr, "ip:port": where to connect
+  std::string cert_sha256;  // the only certificate to accept from that server
+  std::string job_token;    // Authorization for the server's job routes
+  bool need_toolchain = true;
+  std::string to_json() const;
+  static AllocReply from_json(std::string_view text);
+};
+
+// Client -> scheduler, after a job failed for a reason that is the server's, not the code's.
+struct JobFailure {
+  std::string job_id;
+  std::string server_id;
+  std::string reason;
+  std::string to_json() const;
+  static JobFailure from_json(std::string_view text);
+};
+
+// Build server -> scheduler as soon as jobs finish, so their slots free at once.
+struct JobsDone {
+  std::string server_id;
+  std::vector<std::string> job_ids;
+  std::string to_json() const;
+  static JobsDone from_json(std::string_view text);
+};
+
+// Client -> build server: the command of a job (first frame of the run request).
+struct JobCommand {
+  std::string toolchain_id;
+  std::string executable;
+  std::vector<std::string> arguments;
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::string cwd;
+  std::vector<std::string> outputs;
+  uint32_t timeout_secs = 600;
+  std::string to_json() const;
+  static JobCommand from_json(std::string_view text);
+};
+
+// Build server -> client: the result (first frame of the run response; the outputs follow as a
+// tar stream).
+struct JobResult {
+  int exit_code = -1;
+  int term_signal = 0;
+  std::string stdout_data;  // base64 on the wire: compiler output need not be UTF-8
+  std::string stderr_data;
+  std::vector<std::string> outputs;  // job paths present in the following tar stream
+  std::string to_json() const;
+  static JobResult from_json(std::string_view text);
+};
+
+// Length-prefixed frames inside a request or response body: a 4-byte big-endian length, then
+// that many bytes (a JSON document).
+void write_frame(std::ostream& out, std::string_view payload);
+std::string read_frame(std::istream& in, uint32_t max_bytes);  // throws WireError
 
 // {"error": message}
 std::string error_json(std::string_view message);

@@ -3,12 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include "http_replies.hpp"
+#include "job_token.hpp"
 
 namespace sccache {
 
 namespace {
 constexpr uint64_t k_max_control_body = 256 * 1024;
-}
+// A job token must be used (its job started) within this time.
+constexpr std::chrono::seconds k_job_token_lifetime{600};
+}  // namespace
 
 Scheduler::Scheduler(SchedulerConfig config)
     : m_config(std::move(config)),
@@ -26,6 +29,12 @@ Scheduler::Scheduler(SchedulerConfig config)
                     [this](ServerRequest& rq, ServerResponse& rs) { handle_heartbeat(rq, rs); });
   m_http->add_route("GET", std::string(wire::k_status_path),
                     [this](ServerRequest& rq, ServerResponse& rs) { handle_status(rq, rs); });
+  m_http->add_route("POST", std::string(wire::k_alloc_path),
+                    [this](ServerRequest& rq, ServerResponse& rs) { handle_alloc(rq, rs); });
+  m_http->add_route("POST", std::string(wire::k_job_failed_path),
+                    [this](ServerRequest& rq, ServerResponse& rs) { handle_job_failed(rq, rs); });
+  m_http->add_route("POST", std::string(wire::k_jobs_done_path),
+                    [this](ServerRequest& rq, ServerResponse& rs) { handle_jobs_done(rq, rs); });
   m_http->add_route("GET", std::string(wire::k_health_path),
                     [](ServerRequest&, ServerResponse& rs) {
                       reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})",
@@ -88,6 +97,19 @@ bool Scheduler::authorize_client(ServerRequest& request, ServerResponse& respons
   return true;
 }
 
+bool Scheduler::authorize_server(ServerRequest& request, ServerResponse& response,
+                                 const std::string& server_id) {
+  AuthDecision decision = m_server_auth->verify(
+      {request.header("Authorization").value_or(""), server_id, request.peer_address()});
+  if (!decision.accepted) {
+    m_log->warn("refused build server {} (claims to be {}): {}", request.peer_address(), server_id,
+                decision.reason);
+    reply_unauthorized(response, decision.reason);
+    return false;
+  }
+  return true;
+}
+
 void Scheduler::handle_heartbeat(ServerRequest& request, ServerResponse& response) {
   wire::Heartbeat heartbeat;
   try {
@@ -97,12 +119,7 @@ void Scheduler::handle_heartbeat(ServerRequest& request, ServerResponse& respons
     reply_error(response, 400, e.what());
     return;
   }
-  AuthDecision decision = m_server_auth->verify(
-      {request.header("Authorization").value_or(""), heartbeat.server_id, request.peer_address()});
-  if (!decision.accepted) {
-    m_log->warn("refused build server {} (claims to be {}): {}", request.peer_address(),
-                heartbeat.server_id, decision.reason);
-    reply_unauthorized(response, decision.reason);
+  if (!authorize_server(request, response, heartbeat.server_id)) {
     return;
   }
   const std::string id = heartbeat.server_id;
@@ -120,6 +137,73 @@ void Scheduler::handle_heartbeat(ServerRequest& request, ServerResponse& respons
   reply.heartbeat_interval_secs = static_cast<uint32_t>(m_config.heartbeat_interval.count());
   reply.server_timeout_secs = static_cast<uint32_t>(m_config.server_timeout.count());
   reply_json(response, 200, reply.to_json());
+}
+
+void Scheduler::handle_alloc(ServerRequest& request, ServerResponse& response) {
+  if (!authorize_client(request, response)) {
+    return;
+  }
+  wire::AllocRequest alloc;
+  try {
+    alloc = wire::AllocRequest::from_json(request.read_body(k_max_control_body));
+  } catch (const wire::WireError& e) {
+    reply_error(response, 400, e.what());
+    return;
+  }
+  const auto now = ServerRegistry::Clock::now();
+  std::optional<Allocation> allocation = m_servers.allocate(alloc.toolchain_id, now);
+  if (!allocation) {
+    const size_t live = m_servers.live_servers(now);
+    m_log->debug("no capacity for a job from {} ({} live servers)", request.peer_address(), live);
+    reply_error(response, 503,
+                live == 0 ? "no build servers are connected to the scheduler"
+                          : fmt::format("all {} build servers are busy", live));
+    return;
+  }
+  wire::AllocReply reply;
+  reply.job_id = allocation->job_id;
+  reply.server_id = allocation->server_id;
+  reply.cert_sha256 = allocation->cert_sha256;
+  reply.need_toolchain = allocation->need_toolchain;
+  reply.job_token = issue_job_token(
+      allocation->job_key, {allocation->job_id, allocation->server_id, alloc.toolchain_id},
+      k_job_token_lifetime);
+  m_log->debug("job {} -> {} (toolchain {}{})", reply.job_id, reply.server_id,
+               alloc.toolchain_id.substr(0, 12), reply.need_toolchain ? ", to upload" : "");
+  reply_json(response, 200, reply.to_json());
+}
+
+void Scheduler::handle_job_failed(ServerRequest& request, ServerResponse& response) {
+  if (!authorize_client(request, response)) {
+    return;
+  }
+  wire::JobFailure failure;
+  try {
+    failure = wire::JobFailure::from_json(request.read_body(k_max_control_body));
+  } catch (const wire::WireError& e) {
+    reply_error(response, 400, e.what());
+    return;
+  }
+  if (m_servers.job_failed(failure.server_id, failure.job_id, ServerRegistry::Clock::now())) {
+    m_log->warn("job {} failed on {}: {}; backing that server off", failure.job_id,
+                failure.server_id, failure.reason.substr(0, 300));
+  }
+  reply_json(response, 200, "{}");
+}
+
+void Scheduler::handle_jobs_done(ServerRequest& request, ServerResponse& response) {
+  wire::JobsDone done;
+  try {
+    done = wire::JobsDone::from_json(request.read_body(k_max_control_body));
+  } catch (const wire::WireError& e) {
+    reply_error(response, 400, e.what());
+    return;
+  }
+  if (!authorize_server(request, response, done.server_id)) {
+    return;
+  }
+  m_servers.jobs_done(done.server_id, done.job_ids);
+  reply_json(response, 200, "{}");
 }
 
 void Scheduler::handle_status(ServerRequest& request, ServerResponse& response) {

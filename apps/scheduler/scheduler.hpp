@@ -29,6 +29,12 @@ class Scheduler {
  private:
   void handle_heartbeat(ServerRequest& request, ServerResponse& response);
   void handle_status(ServerRequest& request, ServerResponse& response);
+  void handle_alloc(ServerRequest& request, ServerResponse& response);
+  void handle_job_failed(ServerRequest& request, ServerResponse& response);
+  void handle_jobs_done(ServerRequest& request, ServerResponse& response);
+  // Verifies a build server claiming `server_id`; on refusal answers 401 and returns false.
+  bool authorize_server(ServerRequest& request, ServerResponse& response,
+                        const std::string& server_id);
   // Verifies a client; on refusal answers 401 and returns false.
   bool authorize_client(ServerRequest& request, ServerResponse& response);
   void reap_loop();

@@ -1,18 +1,37 @@
-// The scheduler's view of its build servers, kept from their heartbeats. A server that misses
-// heartbeats for longer than the timeout is dropped.
+// The scheduler's view of its build servers, kept from their heartbeats, and the placement of
+// jobs on them.
 //
-// Threads: every method is thread-safe (one mutex; all operations are O(servers)).
+// Placement: among live servers with a free slot, the lowest score wins, where
+//   score = assigned jobs / job slots  (+ 0.25 without the job's toolchain)  (+ 100 while backing off)
+// A server may take a few more jobs than it has slots ("preload", a quarter of its slots, at
+// least one) so its next job's inputs arrive while the current one compiles. A server that failed
+// a job is backed off for 1 s, doubling per consecutive failure up to 60 s; a finished job clears
+// that. Slots free when the server reports a job done (at once), when a client reports a failure,
+// or when an assignment is neither running nor started within the grace period.
+//
+// Threads: every method is thread-safe (one mutex; allocation scans the servers, O(servers)).
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "wire.hpp"
 
 namespace sccache {
+
+struct Allocation {
+  std::string job_id;
+  std::string server_id;
+  std::string cert_sha256;
+  std::string job_key;  // to sign the job token with
+  bool need_toolchain = true;
+};
 
 class ServerRegistry {
  public:
@@ -28,15 +47,41 @@ class ServerRegistry {
   wire::SchedulerStatus status(Clock::time_point now) const;
   std::chrono::milliseconds timeout() const { return m_timeout; }
 
+  // Picks a server for a job needing `toolchain_id`; nullopt when no live server has a slot.
+  std::optional<Allocation> allocate(const std::string& toolchain_id, Clock::time_point now);
+  // The server finished these jobs (successfully or not: a compile error is a success here).
+  void jobs_done(const std::string& server_id, const std::vector<std::string>& job_ids);
+  // A client could not use the server for this job; frees the slot and backs the server off.
+  // Returns false if the job was not assigned to that server.
+  bool job_failed(const std::string& server_id, const std::string& job_id, Clock::time_point now);
+  size_t live_servers(Clock::time_point now) const;
+
+  // How long an assignment may wait for its job to start before its slot is taken back.
+  static constexpr std::chrono::seconds k_start_grace{120};
+  // No job holds a slot longer than this (the longest compile we wait for, plus margin).
+  static constexpr std::chrono::seconds k_max_job_time{1800};
+
  private:
   struct Entry {
     wire::Heartbeat heartbeat;
     Clock::time_point last_seen;
+    std::map<std::string, Clock::time_point> assigned;  // job id -> when
+    std::set<std::string> toolchains;
+    std::map<std::string, Clock::time_point> toolchains_promised;  // assigned, maybe uploading
+    Clock::time_point last_assigned{};
+    unsigned failures = 0;
+    Clock::time_point backoff_until{};
   };
+
+  bool is_live(const Entry& entry, Clock::time_point now) const {
+    return now - entry.last_seen <= m_timeout;
+  }
+  std::string new_job_id();
 
   const std::chrono::milliseconds m_timeout;
   mutable std::mutex m_mutex;
   std::map<std::string, Entry> m_servers;
+  std::mt19937_64 m_random{std::random_device{}()};
 };
 
 }  // namespace sccache

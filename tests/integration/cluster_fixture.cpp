@@ -38,12 +38,12 @@ ChildProcess& Cluster::start_scheduler(const std::string& client_token,
   return *m_scheduler;
 }
 
-size_t Cluster::start_server(const std::string& token) {
+size_t Cluster::start_server(const std::string& token, const fs::path& cache_dir) {
   const size_t index = m_servers.size();
   const uint16_t port = free_port();
   const fs::path conf = m_dir / fmt::format("server{}.conf", index);
   write_file(conf, fmt::format(R"(# This is where client toolchains will be stored.
-cache_dir = "{0}/toolchains{1}"
+cache_dir = "{5}"
 public_addr = "127.0.0.1:{2}"
 scheduler_url = "http://127.0.0.1:{3}"
 
@@ -56,7 +56,10 @@ bwrap_path = "/usr/bin/bwrap"
 type = "token"
 token = "{4}"
 )",
-                               m_dir.path().string(), index, port, m_scheduler_port, token));
+                               m_dir.path().string(), index, port, m_scheduler_port, token,
+                               cache_dir.empty()
+                                   ? (m_dir / fmt::format("toolchains{}", index)).string()
+                                   : cache_dir.string()));
   m_servers.push_back(std::make_unique<ChildProcess>(
       std::vector<std::string>{sccache_dist_binary().string(), "server", "--config", conf.string()},
       std::map<std::string, std::string>{{"RUST_LOG", "debug"}}, fs::path(), m_dir.path()));
@@ -64,21 +67,28 @@ token = "{4}"
   return index;
 }
 
-fs::path Cluster::client_config(const std::string& token) {
-  const fs::path path = m_dir / ("client-" + std::to_string(std::hash<std::string>{}(token)) +
-                                 ".conf");
+fs::path Cluster::client_config(const std::string& token, const std::string& extra_dist) {
+  const fs::path path =
+      m_dir / ("client-" + std::to_string(std::hash<std::string>{}(token + extra_dist)) + ".conf");
   write_file(path, fmt::format(R"([dist]
 scheduler_url = "http://127.0.0.1:{}"
 cache_dir = "{}/client-cache"
 toolchains = []
 toolchain_cache_size = 1073741824
+{}
 
 [dist.auth]
 type = "token"
 token = "{}"
 )",
-                               m_scheduler_port, m_dir.path().string(), token));
+                               m_scheduler_port, m_dir.path().string(), extra_dist, token));
   return path;
+}
+
+RunResult Cluster::sccache_in(const fs::path& cwd, std::vector<std::string> args,
+                              const fs::path& config) {
+  args.insert(args.begin(), sccache_binary().string());
+  return run(std::move(args), {{"SCCACHE_CONF", config.string()}}, cwd);
 }
 
 RunResult Cluster::sccache(std::vector<std::string> args, const std::string& token) {

@@ -30,17 +30,24 @@ class Cluster {
   ChildProcess& start_scheduler(const std::string& client_token = "my client token",
                                 const std::string& server_token = "my server token",
                                 const std::string& extra = "server_timeout_secs = 3\n");
-  // Starts a build server on a fresh loopback port; returns its index.
-  size_t start_server(const std::string& token = "my server token");
+  // Starts a build server on a fresh loopback port; returns its index. `cache_dir` defaults to a
+  // directory of the cluster's own.
+  size_t start_server(const std::string& token = "my server token",
+                      const std::filesystem::path& cache_dir = {});
   ChildProcess& server(size_t index) { return *m_servers.at(index); }
   ChildProcess& scheduler() { return *m_scheduler; }
   const std::string& server_id(size_t index) const { return m_server_ids.at(index); }
   uint16_t scheduler_port() const { return m_scheduler_port; }
 
-  // Writes a client config for this cluster and returns its path.
-  std::filesystem::path client_config(const std::string& token = "my client token");
+  // Writes a client config for this cluster and returns its path; `extra_dist` is appended to
+  // its [dist] table.
+  std::filesystem::path client_config(const std::string& token = "my client token",
+                                      const std::string& extra_dist = "");
   RunResult sccache(std::vector<std::string> args,
                     const std::string& token = "my client token");
+  // Runs `sccache <args>` in `cwd` with the given client config.
+  RunResult sccache_in(const std::filesystem::path& cwd, std::vector<std::string> args,
+                       const std::filesystem::path& config);
   ServerStatusView status(const std::string& token = "my client token");
   // Waits until the scheduler reports `count` servers.
   bool wait_for_servers(int count, std::chrono::milliseconds timeout = std::chrono::seconds(20),

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "wire.hpp"
 
 using namespace sccache::wire;
@@ -15,12 +17,57 @@ TEST_CASE("heartbeat round trip") {
   h.cert_sha256 = std::string(64, 'a');
   h.cert_pem = "-----BEGIN CERTIFICATE-----\n...\n";
   h.sandbox = "overlay+bwrap 0.8.0";
+  h.job_key = std::string(43, 'k');
+  h.toolchains = {std::string(64, 'a')};
+  h.running_job_ids = {"00000000000000ff"};
   Heartbeat back = Heartbeat::from_json(h.to_json());
   CHECK(back.server_id == h.server_id);
   CHECK(back.num_cpus == 8);
   CHECK(back.running_jobs == 2);
   CHECK(back.cert_pem == h.cert_pem);
   CHECK(back.sandbox == h.sandbox);
+  CHECK(back.job_key == h.job_key);
+  CHECK(back.toolchains == h.toolchains);
+  CHECK(back.running_job_ids == h.running_job_ids);
+}
+
+TEST_CASE("job messages round trip, and frames are length-prefixed") {
+  JobCommand c;
+  c.toolchain_id = std::string(64, 'b');
+  c.executable = "/usr/bin/g++";
+  c.arguments = {"-c", "a.ii", "-o", "a.o"};
+  c.environment = {{"LC_ALL", "C"}};
+  c.cwd = "/home/u/p";
+  c.outputs = {"/home/u/p/a.o"};
+  auto back = JobCommand::from_json(c.to_json());
+  CHECK(back.arguments == c.arguments);
+  CHECK(back.environment == c.environment);
+  CHECK(back.outputs == c.outputs);
+  c.cwd = "relative";
+  CHECK_THROWS_AS(JobCommand::from_json(c.to_json()), WireError);
+
+  JobResult r;
+  r.exit_code = 1;
+  r.stderr_data = std::string("caf\xe9 \x01 not utf-8\n");
+  r.outputs = {"/a.o"};
+  auto result = JobResult::from_json(r.to_json());
+  CHECK(result.stderr_data == r.stderr_data);
+  CHECK(result.exit_code == 1);
+
+  std::stringstream stream;
+  write_frame(stream, "hello");
+  write_frame(stream, "");
+  stream << "rest";
+  CHECK(read_frame(stream, 100) == "hello");
+  CHECK(read_frame(stream, 100) == "");
+  std::string rest;
+  stream >> rest;
+  CHECK(rest == "rest");
+  std::stringstream big;
+  write_frame(big, std::string(200, 'x'));
+  CHECK_THROWS_WITH(read_frame(big, 100), Catch::Contains("exceeds"));
+  std::stringstream truncated("\x00\x00\x00\x10abc");
+  CHECK_THROWS_AS(read_frame(truncated, 100), WireError);
 }
 
 TEST_CASE("malformed heartbeats are WireErrors with a reason") {

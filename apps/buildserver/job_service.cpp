@@ -1,0 +1,261 @@
+#include "job_service.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "http_replies.hpp"
+#include "sccache/auth.hpp"
+#include "tar_stream.hpp"
+#include "wire.hpp"
+
+namespace sccache {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint32_t k_max_command_bytes = 4u << 20;
+// Used job ids are remembered past any token's lifetime, so a token can never be replayed.
+constexpr auto k_used_job_memory = std::chrono::minutes(30);
+
+bool is_job_id(std::string_view id) {
+  return !id.empty() && id.size() <= 32 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(c) != 0; });
+}
+
+// A per-job scratch directory, removed on scope exit.
+class JobDir {
+ public:
+  JobDir(const fs::path& jobs_dir, const std::string& job_id)
+      : m_path(jobs_dir / fmt::format("{}-{:x}", job_id, std::random_device{}())) {
+    fs::create_directories(m_path / "inputs");
+    fs::create_directories(m_path / "outputs");
+  }
+  ~JobDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+  }
+  fs::path inputs() const { return m_path / "inputs"; }
+  fs::path outputs() const { return m_path / "outputs"; }
+
+ private:
+  fs::path m_path;
+};
+
+// Compilers inside the sandbox need a PATH to find `as` and a writable TMPDIR.
+void add_default_environment(std::vector<std::pair<std::string, std::string>>& env) {
+  auto has = [&](std::string_view key) {
+    return std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == key; });
+  };
+  if (!has("PATH")) {
+    env.emplace_back("PATH", "/usr/local/bin:/usr/bin:/bin");
+  }
+  if (!has("TMPDIR")) {
+    env.emplace_back("TMPDIR", "/tmp");
+  }
+}
+
+}  // namespace
+
+class JobService::Slot {
+ public:
+  explicit Slot(JobService& service) : m_service(service) {
+    std::unique_lock lock(m_service.m_mutex);
+    m_service.m_slot_free.wait(
+        lock, [&] { return m_service.m_busy_slots < m_service.m_options.max_jobs; });
+    ++m_service.m_busy_slots;
+  }
+  ~Slot() {
+    {
+      std::lock_guard lock(m_service.m_mutex);
+      --m_service.m_busy_slots;
+    }
+    m_service.m_slot_free.notify_one();
+  }
+
+ private:
+  JobService& m_service;
+};
+
+JobService::JobService(JobServiceOptions options, Sandbox& sandbox, ToolchainStore& toolchains,
+                       std::shared_ptr<spdlog::logger> log,
+                       std::function<void(const std::string&)> on_done)
+    : m_options(std::move(options)),
+      m_sandbox(sandbox),
+      m_toolchains(toolchains),
+      m_log(std::move(log)),
+      m_on_done(std::move(on_done)) {
+  std::error_code ec;
+  fs::remove_all(m_options.jobs_dir, ec);  // leftovers of an earlier run
+  fs::create_directories(m_options.jobs_dir);
+}
+
+void JobService::add_routes(TransportServer& server) {
+  server.add_route("PUT", std::string(wire::k_toolchain_path_prefix),
+                   [this](ServerRequest& rq, ServerResponse& rs) { handle_upload(rq, rs); });
+  server.add_route("POST", std::string(wire::k_run_path_prefix),
+                   [this](ServerRequest& rq, ServerResponse& rs) { handle_run(rq, rs); });
+}
+
+std::vector<std::string> JobService::running_job_ids() const {
+  std::lock_guard lock(m_mutex);
+  return {m_running.begin(), m_running.end()};
+}
+
+unsigned JobService::running_jobs() const {
+  std::lock_guard lock(m_mutex);
+  return static_cast<unsigned>(m_running.size());
+}
+
+std::optional<JobClaims> JobService::authorize(ServerRequest& request, ServerResponse& response) {
+  std::string reason;
+  auto claims = verify_job_token(
+      m_options.job_key, bearer_token(request.header("Authorization").value_or("")), &reason);
+  if (!claims) {
+    m_log->warn("refused {} {} from {}: {}", request.method(), request.path(),
+                request.peer_address(), reason);
+    reply_unauthorized(response, reason);
+    return std::nullopt;
+  }
+  if (claims->server_id != m_options.server_id) {
+    reply_error(response, 403, "this job token is for another build server");
+    return std::nullopt;
+  }
+  return claims;
+}
+
+bool JobService::claim_job(const std::string& job_id) {
+  std::lock_guard lock(m_mutex);
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(m_used_jobs, [&](const auto& j) { return now - j.second > k_used_job_memory; });
+  return m_used_jobs.emplace(job_id, now).second;
+}
+
+void JobService::handle_upload(ServerRequest& request, ServerResponse& response) {
+  const std::string id = request.path().substr(wire::k_toolchain_path_prefix.size());
+  auto claims = authorize(request, response);
+  if (!claims) {
+    return;
+  }
+  if (claims->toolchain_id != id) {
+    reply_error(response, 403, "this job token is for another toolchain");
+    return;
+  }
+  if (m_toolchains.contains(id)) {
+    reply_json(response, 200, R"({"stored":false})");
+    return;
+  }
+  try {
+    m_toolchains.store(id, request.body());
+  } catch (const ToolchainRejected& e) {
+    m_log->warn("rejected toolchain {} from {}: {}", id.substr(0, 12), request.peer_address(),
+                e.what());
+    reply_error(response, e.status(), e.what());
+    return;
+  }
+  m_log->info("stored toolchain {} from {}", id.substr(0, 12), request.peer_address());
+  reply_json(response, 200, R"({"stored":true})");
+}
+
+void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
+  const std::string job_id = request.path().substr(wire::k_run_path_prefix.size());
+  if (!is_job_id(job_id)) {
+    reply_error(response, 404, "no such job");
+    return;
+  }
+  auto claims = authorize(request, response);
+  if (!claims) {
+    return;
+  }
+  if (claims->job_id != job_id) {
+    reply_error(response, 403, "this job token is for another job");
+    return;
+  }
+  wire::JobCommand command;
+  try {
+    command = wire::JobCommand::from_json(wire::read_frame(request.body(), k_max_command_bytes));
+  } catch (const wire::WireError& e) {
+    reply_error(response, 400, e.what());
+    return;
+  }
+  if (command.toolchain_id != claims->toolchain_id) {
+    reply_error(response, 403, "this job token is for another toolchain");
+    return;
+  }
+  const fs::path archive = m_toolchains.use(command.toolchain_id);
+  if (archive.empty()) {
+    response.send(409, k_json,
+                  R"({"error":"the toolchain is not on this server","need_toolchain":true})");
+    return;
+  }
+  if (!claim_job(job_id)) {
+    reply_error(response, 403, "this job already ran (job tokens are single-use)");
+    return;
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    m_running.insert(job_id);
+  }
+  struct Finish {
+    JobService& service;
+    const std::string& id;
+    ~Finish() {
+      {
+        std::lock_guard lock(service.m_mutex);
+        service.m_running.erase(id);
+      }
+      service.m_on_done(id);
+    }
+  } finish{*this, job_id};
+
+  const auto started = std::chrono::steady_clock::now();
+  JobDir dir(m_options.jobs_dir, job_id);
+  try {
+    extract_tar(request.body(), dir.inputs(), m_options.max_input_bytes);
+  } catch (const ArchiveError& e) {
+    reply_error(response, 400, fmt::format("bad job inputs: {}", e.what()));
+    return;
+  }
+  SandboxResult result;
+  try {
+    m_sandbox.prepare_toolchain(command.toolchain_id, archive);
+    SandboxJob job;
+    job.toolchain_id = command.toolchain_id;
+    job.executable = command.executable;
+    job.arguments = command.arguments;
+    job.environment = command.environment;
+    add_default_environment(job.environment);
+    job.cwd = command.cwd;
+    job.inputs_root = dir.inputs();
+    job.outputs_root = dir.outputs();
+    job.outputs = command.outputs;
+    job.timeout = std::chrono::seconds(std::clamp<uint32_t>(command.timeout_secs, 1, 3600));
+    Slot slot(*this);
+    result = m_sandbox.run(job);
+  } catch (const SandboxError& e) {
+    m_log->error("job {} failed in the sandbox: {}", job_id, e.what());
+    reply_error(response, 500, fmt::format("sandbox failure: {}", e.what()));
+    return;
+  }
+  wire::JobResult reply;
+  reply.exit_code = result.exit_code;
+  reply.term_signal = result.term_signal;
+  reply.stdout_data = std::move(result.stdout_data);
+  reply.stderr_data = std::move(result.stderr_data);
+  std::vector<TarEntry> outputs;
+  for (const auto& path : result.collected) {
+    reply.outputs.push_back(path);
+    outputs.push_back({path, dir.outputs() / fs::path(path).relative_path(), {}, 0644});
+  }
+  std::ostream& out = response.stream(200, "application/octet-stream");
+  wire::write_frame(out, reply.to_json());
+  write_tar_zst(out, outputs);
+  m_log->debug("job {} done in {} ms: exit {}, {} outputs", job_id,
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started)
+                   .count(),
+               reply.exit_code, reply.outputs.size());
+}
+
+}  // namespace sccache

@@ -1,0 +1,156 @@
+#include "toolchain_store.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <random>
+
+namespace sccache {
+namespace fs = std::filesystem;
+
+bool is_toolchain_id(std::string_view id) {
+  return id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+ToolchainStore::ToolchainStore(fs::path dir, uint64_t max_bytes,
+                               std::function<void(const std::string&)> on_evict)
+    : m_dir(std::move(dir)), m_max_bytes(max_bytes), m_on_evict(std::move(on_evict)) {
+  fs::create_directories(m_dir);
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& entry : fs::directory_iterator(m_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (is_toolchain_id(name) && entry.is_regular_file()) {
+      m_entries[name] = {entry.file_size(), now};
+      m_total += entry.file_size();
+    } else {
+      // A partial upload from an earlier run.
+      std::error_code ec;
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+  std::vector<std::string> evicted;
+  evict_over_limit(&evicted);
+  for (const auto& gone : evicted) {
+    m_on_evict(gone);
+  }
+}
+
+bool ToolchainStore::contains(const std::string& id) {
+  std::lock_guard lock(m_mutex);
+  return m_entries.count(id) != 0;
+}
+
+fs::path ToolchainStore::use(const std::string& id) {
+  std::lock_guard lock(m_mutex);
+  auto it = m_entries.find(id);
+  if (it == m_entries.end()) {
+    return {};
+  }
+  it->second.last_used = std::chrono::steady_clock::now();
+  return m_dir / id;
+}
+
+std::vector<std::string> ToolchainStore::ids() const {
+  std::lock_guard lock(m_mutex);
+  std::vector<std::string> ids;
+  for (const auto& [id, entry] : m_entries) {
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+uint64_t ToolchainStore::total_bytes() const {
+  std::lock_guard lock(m_mutex);
+  return m_total;
+}
+
+void ToolchainStore::store(const std::string& id, std::istream& in) {
+  if (!is_toolchain_id(id)) {
+    throw ToolchainRejected(400, "a toolchain id is 64 lowercase hex digits (SHA-256)");
+  }
+  const fs::path temp =
+      m_dir / fmt::format(".upload-{}-{:x}", id.substr(0, 16), std::random_device{}());
+  struct Cleanup {
+    const fs::path& path;
+    bool keep = false;
+    ~Cleanup() {
+      if (!keep) {
+        std::error_code ec;
+        fs::remove(path, ec);
+      }
+    }
+  } cleanup{temp};
+
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> hash(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(hash.get(), EVP_sha256(), nullptr);
+  uint64_t size = 0;
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    std::vector<char> buffer(256 * 1024);
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      const auto got = in.gcount();
+      if (got <= 0) {
+        break;
+      }
+      size += static_cast<uint64_t>(got);
+      if (size > m_max_bytes) {
+        throw ToolchainRejected(413, fmt::format("the toolchain is larger than this server's "
+                                                 "toolchain_cache_size ({} bytes)",
+                                                 m_max_bytes));
+      }
+      EVP_DigestUpdate(hash.get(), buffer.data(), static_cast<size_t>(got));
+      out.write(buffer.data(), got);
+    }
+    if (!out.flush()) {
+      throw std::runtime_error(fmt::format("cannot write {}: disk full?", temp.string()));
+    }
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  EVP_DigestFinal_ex(hash.get(), digest, &digest_size);
+  std::string hex;
+  for (unsigned i = 0; i < digest_size; ++i) {
+    hex += fmt::format("{:02x}", digest[i]);
+  }
+  if (hex != id) {
+    throw ToolchainRejected(400, fmt::format("toolchain upload corrupt: its SHA-256 is {}, not {}",
+                                             hex, id));
+  }
+  std::vector<std::string> evicted;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_entries.count(id) == 0) {
+      fs::rename(temp, m_dir / id);
+      cleanup.keep = true;
+      m_entries[id] = {size, std::chrono::steady_clock::now()};
+      m_total += size;
+      evict_over_limit(&evicted);
+    }
+  }
+  for (const auto& gone : evicted) {
+    m_on_evict(gone);
+  }
+}
+
+void ToolchainStore::evict_over_limit(std::vector<std::string>* evicted) {
+  while (m_total > m_max_bytes && m_entries.size() > 1) {
+    auto oldest = std::min_element(m_entries.begin(), m_entries.end(), [](const auto& a,
+                                                                          const auto& b) {
+      return a.second.last_used < b.second.last_used;
+    });
+    std::error_code ec;
+    fs::remove(m_dir / oldest->first, ec);
+    m_total -= oldest->second.size;
+    evicted->push_back(oldest->first);
+    m_entries.erase(oldest);
+  }
+}
+
+}  // namespace sccache

@@ -1,0 +1,264 @@
+#include "compile_runner.hpp"
+
+#include <fmt/format.h>
+#include <langinfo.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <clocale>
+#include <iostream>
+#include <random>
+
+#include "client_config.hpp"
+#include "compiler/analyze.hpp"
+#include "compiler/commands.hpp"
+#include "dist_client.hpp"
+#include "process.hpp"
+#include "stats.hpp"
+#include "toolchain.hpp"
+
+namespace sccache {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t elapsed_ms(Clock::time_point since) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
+}
+
+fs::path resolve_compiler(const std::string& name) {
+  if (name.find('/') != std::string::npos) {
+    return fs::absolute(name).lexically_normal();
+  }
+  return find_in_path(name);
+}
+
+compiler::Family family_of(const fs::path& compiler) {
+  std::error_code ec;
+  const std::string invoked = compiler.filename().string();
+  const std::string real = fs::canonical(compiler, ec).filename().string();
+  if (invoked.find("clang") != std::string::npos || real.find("clang") != std::string::npos) {
+    return compiler::Family::clang;
+  }
+  return compiler::Family::gcc;
+}
+
+// The remote compiler sees no locale files: keep what matters for its output (UTF-8 quotes in
+// diagnostics or not) with the locale every glibc has built in.
+std::vector<std::pair<std::string, std::string>> remote_environment() {
+  std::setlocale(LC_ALL, "");
+  const bool utf8 = std::string_view(nl_langinfo(CODESET)) == "UTF-8";
+  std::vector<std::pair<std::string, std::string>> env = {{"LC_ALL", utf8 ? "C.UTF-8" : "C"}};
+  for (const char* key : {"GCC_COLORS", "SOURCE_DATE_EPOCH"}) {
+    if (const char* value = std::getenv(key)) {
+      env.emplace_back(key, value);
+    }
+  }
+  return env;
+}
+
+// Errors that come from the remote toolchain, not from the user's code.
+bool looks_like_toolchain_breakage(const std::string& stderr_text) {
+  for (const char* marker : {"cannot execute '", "error while loading shared libraries",
+                             "execvp:", "internal compiler error"}) {
+    if (stderr_text.find(marker) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+class Invocation {
+ public:
+  Invocation(std::vector<std::string> argv, fs::path compiler)
+      : m_argv(std::move(argv)), m_compiler(std::move(compiler)) {}
+
+  int run();
+
+ private:
+  int compile_locally();
+  int run_remote(const compiler::CompilePlan& plan, const ClientConfig& config);
+  // Puts outputs extracted under `root` at their real paths; false if one is missing.
+  bool install_outputs(const compiler::CompilePlan& plan, const fs::path& root);
+  fs::path job_path(const std::string& path) const {
+    return (m_cwd / path).lexically_normal();
+  }
+
+  std::vector<std::string> m_argv;  // argv[0] is the compiler as given
+  fs::path m_compiler;
+  fs::path m_cwd = fs::current_path();
+  std::optional<StatsFile> m_stats;
+};
+
+int Invocation::compile_locally() {
+  std::vector<std::string> args = m_argv;
+  const auto start = Clock::now();
+  int code = run_inherited(m_compiler, args);
+  if (m_stats) {
+    const uint64_t ms = elapsed_ms(start);
+    m_stats->update([&](ClientStats& s) {
+      s.local_compiles++;
+      s.local_time_ms += ms;
+    });
+  }
+  return code;
+}
+
+bool Invocation::install_outputs(const compiler::CompilePlan& plan, const fs::path& root) {
+  for (const auto& output : plan.outputs) {
+    const fs::path target = job_path(output);
+    const fs::path extracted = root / target.relative_path();
+    std::error_code ec;
+    if (!fs::exists(extracted, ec)) {
+      continue;  // the compiler did not write it (e.g. it failed); neither would it locally
+    }
+    fs::rename(extracted, target, ec);
+    if (ec) {
+      // Another filesystem: copy beside the target, then rename, so readers never see half.
+      const fs::path temp = target.string() + ".sccache-tmp";
+      fs::copy_file(extracted, temp, fs::copy_options::overwrite_existing);
+      fs::rename(temp, target);
+    }
+  }
+  return true;
+}
+
+int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig& config) {
+  const auto start = Clock::now();
+  const fs::path client_dir = config.cache_dir / "client";
+  std::optional<toolchain::Toolchain> toolchain;
+  try {
+    toolchain = toolchain::find_or_package_toolchain(m_compiler, config.toolchains, client_dir,
+                                                     config.toolchain_cache_size);
+  } catch (const toolchain::ToolchainTooLarge& e) {
+    throw DistFailure(FallbackReason::toolchain_too_large, e.what());
+  } catch (const std::exception& e) {
+    throw DistFailure(FallbackReason::toolchain_packaging, e.what());
+  }
+  if (!toolchain) {
+    m_stats->update([](ClientStats& s) { s.not_distributed["no_dist"]++; });
+    return compile_locally();
+  }
+  // Preprocess here: headers never leave this machine, and the depfile is written now.
+  const fs::path preprocessed_job_path =
+      job_path(plan.input + (plan.language == "c" ? ".sccache.i" : ".sccache.ii"));
+  std::vector<std::string> preprocess = compiler::preprocess_command(plan, "-");
+  preprocess.insert(preprocess.begin(), m_argv[0]);
+  Captured cpp = run_captured(m_compiler, preprocess);
+  if (cpp.exit_code != 0) {
+    // The code does not preprocess: let the real compiler say so, exactly as it would.
+    m_stats->update([&](ClientStats& s) { s.not_distributed["preprocessor_error"]++; });
+    return compile_locally();
+  }
+
+  RemoteJob job;
+  job.toolchain_id = toolchain->id;
+  job.toolchain_archive = toolchain->archive;
+  job.command.executable = toolchain->remote_compiler;
+  job.command.arguments = compiler::remote_compile_command(plan, preprocessed_job_path.string());
+  if (::isatty(2) && plan.family == compiler::Family::gcc) {
+    // The remote stderr is no terminal; keep the colours a local compile would show.
+    job.command.arguments.push_back("-fdiagnostics-color=always");
+  }
+  job.command.environment = remote_environment();
+  job.command.cwd = m_cwd.string();
+  for (const auto& output : plan.outputs) {
+    job.command.outputs.push_back(job_path(output).string());
+  }
+  job.inputs.push_back({preprocessed_job_path.string(), {}, std::move(cpp.out), 0644});
+
+  const fs::path outputs_root =
+      client_dir / "tmp" / fmt::format("{}-{:x}", ::getpid(), std::random_device{}());
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{outputs_root};
+  fs::create_directories(outputs_root);
+
+  DistClient client(config);
+  RemoteOutcome outcome = client.run(job, outputs_root);
+  if (outcome.result.exit_code != 0 && looks_like_toolchain_breakage(outcome.result.stderr_data)) {
+    throw DistFailure(FallbackReason::sandbox_error,
+                      "the compiler could not run on " + outcome.server_id);
+  }
+  install_outputs(plan, outputs_root);
+  std::cerr << cpp.err << outcome.result.stderr_data;
+  std::cout << outcome.result.stdout_data;
+  std::cout.flush();
+  const uint64_t ms = elapsed_ms(start);
+  m_stats->update([&](ClientStats& s) {
+    s.remote_compiles++;
+    s.remote_by_server[outcome.server_id]++;
+    if (outcome.result.exit_code != 0) {
+      s.remote_compile_errors++;
+    }
+    s.remote_time_ms += ms;
+  });
+  return outcome.result.exit_code;
+}
+
+int Invocation::run() {
+  ClientConfig config;
+  try {
+    config = read_client_config(client_config_path());
+  } catch (const ConfigError& e) {
+    std::cerr << "sccache: warning: invalid configuration, compiling locally: " << e.what()
+              << "\n";
+    return compile_locally();
+  }
+  m_stats.emplace(config.cache_dir / "client" / "stats.json");
+  m_stats->update([](ClientStats& s) { s.compile_requests++; });
+
+  const std::vector<std::string> args(m_argv.begin() + 1, m_argv.end());
+  const compiler::Compiler compiler{family_of(m_compiler),
+                                    compiler::is_cxx_driver(m_compiler.string())};
+  compiler::Analysis analysis = compiler::analyze(compiler, args, config.rewrite_includes_only);
+  std::string not_distributed;
+  if (!analysis.plan) {
+    not_distributed = std::string(compiler::to_string(analysis.reason));
+  } else if (!config.scheduler) {
+    not_distributed = "dist_disabled";
+  } else if (std::getenv("DEPENDENCIES_OUTPUT") != nullptr ||
+             std::getenv("SUNPRO_DEPENDENCIES") != nullptr) {
+    not_distributed = "dependencies_env";  // gcc would write a depfile the remote side cannot
+  }
+  if (!not_distributed.empty()) {
+    spdlog::debug("compiling locally ({}{}{})", not_distributed, analysis.detail.empty() ? "" : ": ",
+                  analysis.detail);
+    m_stats->update([&](ClientStats& s) { s.not_distributed[not_distributed]++; });
+    return compile_locally();
+  }
+  try {
+    return run_remote(*analysis.plan, config);
+  } catch (const DistFailure& failure) {
+    if (failure.reason() != FallbackReason::no_capacity) {
+      std::cerr << fmt::format("sccache: warning: compiling locally: {} ({})\n",
+                               to_string(failure.reason()), failure.what());
+    }
+    m_stats->update([&](ClientStats& s) { s.local_fallbacks[std::string(to_string(failure.reason()))]++; });
+  } catch (const std::exception& e) {
+    std::cerr << "sccache: warning: compiling locally: " << e.what() << "\n";
+    m_stats->update([&](ClientStats& s) { s.local_fallbacks["client_error"]++; });
+  }
+  return compile_locally();
+}
+
+}  // namespace
+
+int run_compiler(const std::vector<std::string>& compiler_argv) {
+  const fs::path compiler = resolve_compiler(compiler_argv.at(0));
+  if (compiler.empty()) {
+    std::cerr << "sccache: cannot find compiler '" << compiler_argv[0] << "' in PATH\n";
+    return 127;
+  }
+  return Invocation(compiler_argv, compiler).run();
+}
+
+}  // namespace sccache

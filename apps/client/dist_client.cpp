@@ -1,0 +1,238 @@
+#include "dist_client.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+
+#include "client_plugins.hpp"
+
+namespace sccache {
+namespace fs = std::filesystem;
+
+std::string_view to_string(FallbackReason reason) noexcept {
+  switch (reason) {
+    case FallbackReason::scheduler_unreachable:
+      return "scheduler_unreachable";
+    case FallbackReason::scheduler_error:
+      return "scheduler_error";
+    case FallbackReason::auth_refused:
+      return "auth_refused";
+    case FallbackReason::no_capacity:
+      return "no_capacity";
+    case FallbackReason::toolchain_packaging:
+      return "toolchain_packaging";
+    case FallbackReason::toolchain_too_large:
+      return "toolchain_too_large";
+    case FallbackReason::toolchain_upload:
+      return "toolchain_upload";
+    case FallbackReason::server_unreachable:
+      return "server_unreachable";
+    case FallbackReason::server_error:
+      return "server_error";
+    case FallbackReason::sandbox_error:
+      return "sandbox_error";
+    case FallbackReason::remote_crash:
+      return "remote_crash";
+    case FallbackReason::transfer_error:
+      return "transfer_error";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr uint32_t k_max_result_frame = 64u << 20;
+
+std::string describe(const ClientResponse& response) {
+  return fmt::format("HTTP {}: {}", response.status, wire::error_from_body(response.body));
+}
+
+Endpoint server_endpoint(const wire::AllocReply& alloc) {
+  std::string error;
+  auto address = parse_host_port(alloc.server_id, &error);
+  if (!address) {
+    throw DistFailure(FallbackReason::scheduler_error,
+                      fmt::format("the scheduler named a server with a bad address: {}", error));
+  }
+  return {true, address->host, address->port, alloc.cert_sha256};
+}
+
+}  // namespace
+
+DistClient::DistClient(const ClientConfig& config)
+    : m_config(config),
+      m_plugins(make_client_plugin_host(config)),
+      m_credentials(make_client_credentials(*m_plugins, config)) {
+  ClientOptions options;
+  options.connect_timeout = std::chrono::seconds(5);
+  m_transport = m_plugins->transport().create_client("http", options, m_plugins->context());
+}
+
+DistClient::~DistClient() = default;
+
+Endpoint DistClient::scheduler_endpoint() const {
+  return {m_config.scheduler->tls, m_config.scheduler->address.host,
+          m_config.scheduler->address.port, ""};
+}
+
+wire::AllocReply DistClient::allocate(const std::string& toolchain_id) {
+  ClientRequest request;
+  request.method = "POST";
+  request.path = std::string(wire::k_alloc_path);
+  request.content_type = "application/json";
+  request.body = wire::AllocRequest{toolchain_id}.to_json();
+  request.timeout = std::chrono::seconds(15);
+  ClientResponse response;
+  try {
+    request.headers = {{"Authorization", m_credentials->authorization()}};
+    response = m_transport->send(scheduler_endpoint(), request);
+  } catch (const TransportError& e) {
+    throw DistFailure(FallbackReason::scheduler_unreachable, e.what());
+  } catch (const std::exception& e) {
+    throw DistFailure(FallbackReason::auth_refused, fmt::format("no credential: {}", e.what()));
+  }
+  if (response.status == 401 || response.status == 403) {
+    throw DistFailure(FallbackReason::auth_refused,
+                      "the scheduler refused our credentials: " + describe(response));
+  }
+  if (response.status == 503) {
+    throw DistFailure(FallbackReason::no_capacity, wire::error_from_body(response.body));
+  }
+  if (response.status != 200) {
+    throw DistFailure(FallbackReason::scheduler_error, describe(response));
+  }
+  try {
+    return wire::AllocReply::from_json(response.body);
+  } catch (const wire::WireError& e) {
+    throw DistFailure(FallbackReason::scheduler_error, e.what());
+  }
+}
+
+void DistClient::upload_toolchain(const Endpoint& server, const wire::AllocReply& alloc,
+                                  const std::string& toolchain_id, const fs::path& archive) {
+  ClientRequest request;
+  request.method = "PUT";
+  request.path = fmt::format("{}{}", wire::k_toolchain_path_prefix, toolchain_id);
+  request.headers = {{"Authorization", "Bearer " + alloc.job_token}};
+  request.content_type = "application/octet-stream";
+  request.timeout = std::chrono::seconds(300);
+  request.body_writer = [&archive](std::ostream& out) {
+    std::ifstream in(archive, std::ios::binary);
+    if (!in) {
+      throw std::runtime_error("cannot read " + archive.string());
+    }
+    out << in.rdbuf();
+  };
+  ClientResponse response;
+  try {
+    response = m_transport->send(server, request);
+  } catch (const TransportError& e) {
+    throw DistFailure(FallbackReason::server_unreachable, e.what());
+  }
+  if (response.status == 413) {
+    throw DistFailure(FallbackReason::toolchain_too_large, describe(response));
+  }
+  if (response.status != 200) {
+    throw DistFailure(FallbackReason::toolchain_upload, describe(response));
+  }
+}
+
+bool DistClient::run_on_server(const Endpoint& server, const wire::AllocReply& alloc,
+                               const RemoteJob& job, const fs::path& outputs_root,
+                               RemoteOutcome* outcome) {
+  wire::JobCommand command = job.command;
+  command.toolchain_id = job.toolchain_id;
+  const std::string command_json = command.to_json();
+  ClientRequest request;
+  request.method = "POST";
+  request.path = fmt::format("{}{}", wire::k_run_path_prefix, alloc.job_id);
+  request.headers = {{"Authorization", "Bearer " + alloc.job_token}};
+  request.content_type = "application/octet-stream";
+  request.timeout = std::chrono::seconds(command.timeout_secs + 60);
+  request.body_writer = [&](std::ostream& out) {
+    wire::write_frame(out, command_json);
+    write_tar_zst(out, job.inputs);
+  };
+  std::string error_body;
+  bool have_result = false;
+  ClientResponse response;
+  try {
+    response = m_transport->send(server, request, [&](std::istream& in) {
+      // A result starts with a frame length (its first byte is 0 below 16 MiB); an error is JSON.
+      if (in.peek() == '{' || in.peek() == std::char_traits<char>::eof()) {
+        error_body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        return;
+      }
+      outcome->result = wire::JobResult::from_json(wire::read_frame(in, k_max_result_frame));
+      extract_tar(in, outputs_root, 4ull << 30);
+      have_result = true;
+    });
+  } catch (const TransportError& e) {
+    throw DistFailure(FallbackReason::server_unreachable, e.what());
+  } catch (const wire::WireError& e) {
+    throw DistFailure(FallbackReason::transfer_error, e.what());
+  } catch (const ArchiveError& e) {
+    throw DistFailure(FallbackReason::transfer_error, e.what());
+  }
+  response.body = std::move(error_body);
+  if (response.status == 409) {
+    return false;
+  }
+  if (response.status != 200 || !have_result) {
+    const std::string message = describe(response);
+    throw DistFailure(message.find("sandbox failure") != std::string::npos
+                          ? FallbackReason::sandbox_error
+                          : FallbackReason::server_error,
+                      message);
+  }
+  outcome->server_id = alloc.server_id;
+  outcome->outputs_root = outputs_root;
+  return true;
+}
+
+void DistClient::report_failure(const wire::AllocReply& alloc, const std::string& reason) noexcept {
+  try {
+    ClientRequest request;
+    request.method = "POST";
+    request.path = std::string(wire::k_job_failed_path);
+    request.content_type = "application/json";
+    request.body = wire::JobFailure{alloc.job_id, alloc.server_id, reason}.to_json();
+    request.headers = {{"Authorization", m_credentials->authorization()}};
+    request.timeout = std::chrono::seconds(5);
+    m_transport->send(scheduler_endpoint(), request);
+  } catch (const std::exception& e) {
+    spdlog::debug("could not report the failed job to the scheduler: {}", e.what());
+  }
+}
+
+RemoteOutcome DistClient::run(const RemoteJob& job, const fs::path& outputs_root) {
+  const wire::AllocReply alloc = allocate(job.toolchain_id);
+  const Endpoint server = server_endpoint(alloc);
+  try {
+    RemoteOutcome outcome;
+    if (alloc.need_toolchain) {
+      upload_toolchain(server, alloc, job.toolchain_id, job.toolchain_archive);
+    }
+    if (!run_on_server(server, alloc, job, outputs_root, &outcome)) {
+      // The scheduler thought the server had the toolchain, but it was evicted or the server
+      // restarted: upload it and try once more (the job token is not spent by a 409).
+      upload_toolchain(server, alloc, job.toolchain_id, job.toolchain_archive);
+      if (!run_on_server(server, alloc, job, outputs_root, &outcome)) {
+        throw DistFailure(FallbackReason::server_error,
+                          "the server still lacks the toolchain after an upload");
+      }
+    }
+    if (outcome.result.term_signal != 0) {
+      throw DistFailure(FallbackReason::remote_crash,
+                        fmt::format("the compiler was killed by signal {} on {}",
+                                    outcome.result.term_signal, alloc.server_id));
+    }
+    return outcome;
+  } catch (const DistFailure& failure) {
+    report_failure(alloc, failure.what());
+    throw;
+  }
+}
+
+}  // namespace sccache

@@ -1,0 +1,149 @@
+#include "stats.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+namespace sccache {
+namespace {
+
+uint64_t sum(const std::map<std::string, uint64_t>& counts) {
+  return std::accumulate(counts.begin(), counts.end(), uint64_t{0},
+                         [](uint64_t total, const auto& kv) { return total + kv.second; });
+}
+
+Poco::JSON::Object to_object(const std::map<std::string, uint64_t>& counts) {
+  Poco::JSON::Object o;
+  for (const auto& [k, v] : counts) {
+    o.set(k, v);
+  }
+  return o;
+}
+
+std::map<std::string, uint64_t> from_object(const Poco::JSON::Object::Ptr& o) {
+  std::map<std::string, uint64_t> counts;
+  if (o) {
+    for (const auto& key : o->getNames()) {
+      counts[key] = o->getValue<uint64_t>(key);
+    }
+  }
+  return counts;
+}
+
+}  // namespace
+
+uint64_t ClientStats::total_fallbacks() const { return sum(local_fallbacks); }
+uint64_t ClientStats::total_not_distributed() const { return sum(not_distributed); }
+
+std::string stats_to_json(const ClientStats& s) {
+  Poco::JSON::Object o;
+  o.set("compile_requests", s.compile_requests);
+  o.set("remote_compiles", s.remote_compiles);
+  o.set("remote_compile_errors", s.remote_compile_errors);
+  o.set("remote_by_server", to_object(s.remote_by_server));
+  o.set("local_fallbacks", to_object(s.local_fallbacks));
+  o.set("not_distributed", to_object(s.not_distributed));
+  o.set("remote_time_ms", s.remote_time_ms);
+  o.set("local_compiles", s.local_compiles);
+  o.set("local_time_ms", s.local_time_ms);
+  std::ostringstream out;
+  o.stringify(out);
+  return out.str();
+}
+
+ClientStats stats_from_json(const std::string& text) {
+  ClientStats s;
+  if (text.empty()) {
+    return s;
+  }
+  try {
+    Poco::JSON::Parser parser;
+    auto o = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+    auto number = [&](const char* key) { return o->has(key) ? o->getValue<uint64_t>(key) : 0; };
+    s.compile_requests = number("compile_requests");
+    s.remote_compiles = number("remote_compiles");
+    s.remote_compile_errors = number("remote_compile_errors");
+    s.remote_by_server = from_object(o->getObject("remote_by_server"));
+    s.local_fallbacks = from_object(o->getObject("local_fallbacks"));
+    s.not_distributed = from_object(o->getObject("not_distributed"));
+    s.remote_time_ms = number("remote_time_ms");
+    s.local_compiles = number("local_compiles");
+    s.local_time_ms = number("local_time_ms");
+  } catch (const std::exception&) {
+    // A damaged stats file starts over rather than failing compiles.
+  }
+  return s;
+}
+
+bool StatsFile::lock_and_read(ClientStats* stats) {
+  std::error_code ec;
+  std::filesystem::create_directories(m_path.parent_path(), ec);
+  m_lock_fd = ::open((m_path.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (m_lock_fd < 0) {
+    return false;
+  }
+  if (::flock(m_lock_fd, LOCK_EX) != 0) {
+    ::close(m_lock_fd);
+    m_lock_fd = -1;
+    return false;
+  }
+  *stats = read();
+  return true;
+}
+
+void StatsFile::write_and_unlock(const ClientStats& stats) {
+  const std::string temp = m_path.string() + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << stats_to_json(stats) << "\n";
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, m_path, ec);
+  ::close(m_lock_fd);  // releases the flock
+  m_lock_fd = -1;
+}
+
+ClientStats StatsFile::read() const {
+  std::ifstream in(m_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return stats_from_json(text.str());
+}
+
+void StatsFile::zero() {
+  update([](ClientStats& stats) { stats = ClientStats{}; });
+}
+
+void print_stats_text(const ClientStats& s, std::ostream& out) {
+  auto line = [&](std::string_view label, auto value) {
+    out << fmt::format("{:<40}{:>12}\n", label, value);
+  };
+  auto average = [](uint64_t total_ms, uint64_t count) {
+    return count == 0 ? std::string("-") : fmt::format("{:.3f} s", total_ms / 1000.0 / count);
+  };
+  line("Compile requests", s.compile_requests);
+  line("Remote compiles", s.remote_compiles);
+  for (const auto& [server, count] : s.remote_by_server) {
+    line("  " + server, count);
+  }
+  line("Remote compiles with errors in the code", s.remote_compile_errors);
+  line("Local fallbacks (could not distribute)", s.total_fallbacks());
+  for (const auto& [reason, count] : s.local_fallbacks) {
+    line("  " + reason, count);
+  }
+  line("Not distributable calls", s.total_not_distributed());
+  for (const auto& [reason, count] : s.not_distributed) {
+    line("  " + reason, count);
+  }
+  line("Average remote compile time", average(s.remote_time_ms, s.remote_compiles));
+  line("Average local compile time", average(s.local_time_ms, s.local_compiles));
+}
+
+}  // namespace sccache

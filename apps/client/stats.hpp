@@ -1,0 +1,58 @@
+// Client statistics, shared by every sccache process of a user: a small JSON file updated under
+// an exclusive flock, so counts stay right under `make -j`.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <string>
+
+namespace sccache {
+
+struct ClientStats {
+  uint64_t compile_requests = 0;  // every compiler invocation through sccache
+  uint64_t remote_compiles = 0;   // compiled on a build server (whatever the exit code)
+  uint64_t remote_compile_errors = 0;  // ... of which the user's code did not compile
+  std::map<std::string, uint64_t> remote_by_server;
+  std::map<std::string, uint64_t> local_fallbacks;   // reason -> count
+  std::map<std::string, uint64_t> not_distributed;   // reason -> count
+  uint64_t remote_time_ms = 0;
+  uint64_t local_compiles = 0;  // fallbacks and non-distributed calls run locally
+  uint64_t local_time_ms = 0;
+
+  uint64_t total_fallbacks() const;
+  uint64_t total_not_distributed() const;
+};
+
+class StatsFile {
+ public:
+  explicit StatsFile(std::filesystem::path path) : m_path(std::move(path)) {}
+
+  // Applies `update` to the stored stats atomically (flock); errors are ignored (stats must never
+  // break a compile).
+  template <typename F>
+  void update(F&& update) {
+    ClientStats stats;
+    if (lock_and_read(&stats)) {
+      update(stats);
+      write_and_unlock(stats);
+    }
+  }
+  ClientStats read() const;
+  void zero();
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  bool lock_and_read(ClientStats* stats);
+  void write_and_unlock(const ClientStats& stats);
+
+  std::filesystem::path m_path;
+  int m_lock_fd = -1;
+};
+
+void print_stats_text(const ClientStats& stats, std::ostream& out);
+std::string stats_to_json(const ClientStats& stats);
+ClientStats stats_from_json(const std::string& text);
+
+}  // namespace sccache
