@@ -250,8 +250,7 @@ CompilePlan make_plan(const Compiler& compiler, const Scan& scan, bool rewrite_i
   }
   for (const Entry& entry : scan.entries) {
     if (goes_to_preprocessing(entry)) {
-      plan.preprocess_args.insert(plan.preprocess_args.end(), entry.args.begin(),
-                                  entry.args.end());
+      plan.preprocess_args.insert(plan.preprocess_args.end(), entry.args.begin(), entry.args.end());
     }
     if (goes_to_remote(entry, plan)) {
       plan.remote_args.insert(plan.remote_args.end(), entry.args.begin(), entry.args.end());
@@ -266,16 +265,15 @@ CompilePlan make_plan(const Compiler& compiler, const Scan& scan, bool rewrite_i
   //    "-MQ <object>" (from -o, else "<stem>.o"), and treats -Wp,-MD,<file> as -MD -MF <file>.
   //    gcc passes -Wp,-MD straight to cc1, which names the target after the input either way.
   if (scan.md) {
-    plan.depfile = scan.mf.value_or(
-        default_depfile_path(compiler.family, plan.input, explicit_output));
+    plan.depfile =
+        scan.mf.value_or(default_depfile_path(compiler.family, plan.input, explicit_output));
     if (!scan.mf) {
       plan.preprocess_args.insert(plan.preprocess_args.end(), {"-MF", *plan.depfile});
     }
   } else if (!scan.wp_md.empty()) {
     plan.depfile = scan.wp_md.front();
   }
-  bool driver_names_target =
-      scan.md || (!scan.wp_md.empty() && compiler.family == Family::clang);
+  bool driver_names_target = scan.md || (!scan.wp_md.empty() && compiler.family == Family::clang);
   if (driver_names_target && !scan.mt_or_mq &&
       (compiler.family == Family::clang || explicit_output)) {
     plan.preprocess_args.insert(plan.preprocess_args.end(), {"-MQ", plan.output});

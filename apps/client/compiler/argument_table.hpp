@@ -45,7 +45,6 @@ struct MatchedArg {
 };
 
 // Classifies args[index], which starts with '-' and is not "-" itself.
-MatchedArg match_option(const Mode& mode, const std::vector<std::string>& args,
-                        std::size_t index);
+MatchedArg match_option(const Mode& mode, const std::vector<std::string>& args, std::size_t index);
 
 }  // namespace sccache::compiler

@@ -36,6 +36,8 @@ Compiler compiler_from(std::string_view executable_path, std::string_view versio
   return compiler;
 }
 
-std::string_view to_string(Family family) { return family == Family::clang ? "clang" : "gcc"; }
+std::string_view to_string(Family family) {
+  return family == Family::clang ? "clang" : "gcc";
+}
 
 }  // namespace sccache::compiler
