@@ -7,6 +7,7 @@
 
 #include "http_replies.hpp"
 #include "sccache/auth.hpp"
+#include "sccache/deferred_removal.hpp"
 #include "tar_stream.hpp"
 #include "wire.hpp"
 
@@ -24,7 +25,7 @@ bool is_job_id(std::string_view id) {
          std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(c) != 0; });
 }
 
-// A per-job scratch directory, removed on scope exit.
+// A per-job scratch directory, queued for removal on scope exit (the reply need not wait for it).
 class JobDir {
  public:
   JobDir(const fs::path& jobs_dir, const std::string& job_id)
@@ -32,10 +33,7 @@ class JobDir {
     fs::create_directories(m_path / "inputs");
     fs::create_directories(m_path / "outputs");
   }
-  ~JobDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
+  ~JobDir() { remove_tree_later(m_path); }
   fs::path inputs() const { return m_path / "inputs"; }
   fs::path outputs() const { return m_path / "outputs"; }
 

@@ -15,6 +15,7 @@
 #include "compiler/commands.hpp"
 #include "dist_client.hpp"
 #include "process.hpp"
+#include "source_files.hpp"
 #include "stats.hpp"
 #include "toolchain.hpp"
 
@@ -24,6 +25,22 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Phase timings for SCCACHE_LOG=debug: where a remote compile's time goes.
+class PhaseTimer {
+ public:
+  void mark(std::string_view phase) {
+    const auto now = Clock::now();
+    m_text += fmt::format(" {} {:.1f}", phase,
+                          std::chrono::duration<double, std::milli>(now - m_last).count());
+    m_last = now;
+  }
+  const std::string& text() const { return m_text; }
+
+ private:
+  Clock::time_point m_last = Clock::now();
+  std::string m_text;
+};
 
 uint64_t elapsed_ms(Clock::time_point since) {
   return static_cast<uint64_t>(
@@ -129,6 +146,7 @@ bool Invocation::install_outputs(const compiler::CompilePlan& plan, const fs::pa
 
 int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig& config) {
   const auto start = Clock::now();
+  PhaseTimer timer;
   const fs::path client_dir = config.cache_dir / "client";
   std::optional<toolchain::Toolchain> toolchain;
   try {
@@ -143,9 +161,18 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
     m_stats->update([](ClientStats& s) { s.not_distributed["no_dist"]++; });
     return compile_locally();
   }
+  timer.mark("toolchain");
   // Preprocess here: headers never leave this machine, and the depfile is written now.
+  // Where the preprocessed unit goes in the job's tree. clang in rewrite-includes mode names
+  // debug info and the file symbol after the unit itself, so it takes the source's own path (clang
+  // quotes diagnostics from the unit, so the source is not needed there); otherwise it sits
+  // beside the source, which stays available for gcc to quote in diagnostics.
+  const bool unit_replaces_source =
+      plan.family == compiler::Family::clang && plan.rewrite_includes_only;
   const fs::path preprocessed_job_path =
-      job_path(plan.input + (plan.language == "c" ? ".sccache.i" : ".sccache.ii"));
+      unit_replaces_source
+          ? job_path(plan.input)
+          : job_path(plan.input).parent_path() / compiler::preprocessed_file_name(plan);
   std::vector<std::string> preprocess = compiler::preprocess_command(plan, "-");
   preprocess.insert(preprocess.begin(), m_argv[0]);
   Captured cpp = run_captured(m_compiler, preprocess);
@@ -154,6 +181,7 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
     m_stats->update([&](ClientStats& s) { s.not_distributed["preprocessor_error"]++; });
     return compile_locally();
   }
+  timer.mark("preprocess");
 
   RemoteJob job;
   job.toolchain_id = toolchain->id;
@@ -169,6 +197,13 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
   for (const auto& output : plan.outputs) {
     job.command.outputs.push_back(job_path(output).string());
   }
+  // The files diagnostics may quote: the project's always, system headers on demand (below).
+  const ReferencedFiles sources = referenced_files(cpp.out, m_cwd);
+  for (const auto& file : sources.project) {
+    if (file != preprocessed_job_path) {
+      job.inputs.push_back({file.string(), file, {}, 0644});
+    }
+  }
   job.inputs.push_back({preprocessed_job_path.string(), {}, std::move(cpp.out), 0644});
 
   const fs::path outputs_root =
@@ -183,7 +218,20 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
   fs::create_directories(outputs_root);
 
   DistClient client(config);
-  RemoteOutcome outcome = client.run(job, outputs_root);
+  timer.mark("connect-setup");
+  RemoteOutcome outcome;
+  try {
+    outcome = client.run(job, outputs_root);
+  } catch (const DistFailure& failure) {
+    if (failure.toolchain_corrupt() && toolchain->archive.parent_path() == client_dir / "tc") {
+      // Our cached archive is damaged (a path_override archive is the user's, and stays): drop
+      // it so the next compile packages afresh.
+      std::error_code ec;
+      fs::remove(toolchain->archive, ec);
+    }
+    throw;
+  }
+  timer.mark("remote");
   if (outcome.result.exit_code != 0 && looks_like_toolchain_breakage(outcome.result.stderr_data)) {
     throw DistFailure(FallbackReason::sandbox_error,
                       "the compiler could not run on " + outcome.server_id);
@@ -193,6 +241,8 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
   std::cout << outcome.result.stdout_data;
   std::cout.flush();
   const uint64_t ms = elapsed_ms(start);
+  timer.mark("outputs");
+  spdlog::debug("remote compile on {} in {} ms:{}", outcome.server_id, ms, timer.text());
   m_stats->update([&](ClientStats& s) {
     s.remote_compiles++;
     s.remote_by_server[outcome.server_id]++;

@@ -133,6 +133,9 @@ void DistClient::upload_toolchain(const Endpoint& server, const wire::AllocReply
   if (response.status == 413) {
     throw DistFailure(FallbackReason::toolchain_too_large, describe(response));
   }
+  if (response.status == 400 && response.body.find("corrupt") != std::string::npos) {
+    throw DistFailure(FallbackReason::toolchain_upload, describe(response), /*corrupt=*/true);
+  }
   if (response.status != 200) {
     throw DistFailure(FallbackReason::toolchain_upload, describe(response));
   }
@@ -207,7 +210,11 @@ void DistClient::report_failure(const wire::AllocReply& alloc, const std::string
 }
 
 RemoteOutcome DistClient::run(const RemoteJob& job, const fs::path& outputs_root) {
+  const auto start = std::chrono::steady_clock::now();
   const wire::AllocReply alloc = allocate(job.toolchain_id);
+  spdlog::debug("job {} allocated on {} in {:.1f} ms", alloc.job_id, alloc.server_id,
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count());
   const Endpoint server = server_endpoint(alloc);
   try {
     RemoteOutcome outcome;

@@ -37,12 +37,15 @@ std::string_view to_string(FallbackReason reason) noexcept;
 
 class DistFailure : public std::runtime_error {
  public:
-  DistFailure(FallbackReason reason, const std::string& message)
-      : std::runtime_error(message), m_reason(reason) {}
+  DistFailure(FallbackReason reason, const std::string& message, bool toolchain_corrupt = false)
+      : std::runtime_error(message), m_reason(reason), m_toolchain_corrupt(toolchain_corrupt) {}
   FallbackReason reason() const { return m_reason; }
+  // The server found the uploaded toolchain's bytes do not match its id.
+  bool toolchain_corrupt() const { return m_toolchain_corrupt; }
 
  private:
   FallbackReason m_reason;
+  bool m_toolchain_corrupt;
 };
 
 struct RemoteJob {

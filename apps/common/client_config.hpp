@@ -30,7 +30,10 @@ struct ClientConfig {
   std::filesystem::path cache_dir;
   uint64_t toolchain_cache_size = k_default_client_toolchain_cache_size;
   std::vector<ToolchainOverride> toolchains;
-  bool rewrite_includes_only = false;
+  // Preprocess with gcc -fdirectives-only / clang -frewrite-includes (macros expand remotely).
+  // On by default here (upstream: off): it keeps comments and macro context, so remote warnings,
+  // diagnostics and debug-info columns match a local compile's.
+  bool rewrite_includes_only = true;
   std::optional<AuthSection> auth;  // absent: DANGEROUSLY_INSECURE's fixed client token
   std::vector<std::filesystem::path> plugin_dirs;
 };

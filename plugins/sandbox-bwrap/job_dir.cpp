@@ -1,5 +1,7 @@
 #include "job_dir.hpp"
 
+#include "sccache/deferred_removal.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <sys/stat.h>
@@ -40,10 +42,9 @@ JobDir::JobDir(const fs::path& builds_dir, const std::string& prefix,
 }
 
 JobDir::~JobDir() {
-  std::string error = remove_tree(m_path);
-  if (!error.empty()) {
-    m_logger->warn("cannot remove job directory {}: {}", m_path.string(), error);
-  }
+  // The overlay is unmounted by now; removing upper/ can take longer than the compile, and the
+  // job's reply need not wait for it.
+  remove_tree_later(m_path);
 }
 
 }  // namespace sccache::sandbox_bwrap

@@ -1,6 +1,6 @@
 // A job's scratch directory, build_dir/builds/<random>/ with upper/, work/ and target/ for the
-// overlay (plus whatever the runner puts beside them, e.g. stdout and stderr). Removed (rm -rf)
-// on destruction, whatever happened. Not shared between threads.
+// overlay (plus whatever the runner puts beside them, e.g. stdout and stderr). Queued for removal
+// (rm -rf, in the background) on destruction, whatever happened. Not shared between threads.
 #pragma once
 
 #include <filesystem>

@@ -183,6 +183,9 @@ ClientResponse HttpClient::attempt(Poco::Net::HTTPClientSession& session, const 
   std::ostream* out = nullptr;
   try {
     out = &session.sendRequest(poco_request);
+    // Bodies go out as several small writes (chunk headers, data); with Nagle's algorithm each
+    // waits for the peer's delayed ACK, ~40 ms per request. Poco's server side sets this too.
+    session.socket().setNoDelay(true);
   } catch (const Poco::Exception& e) {
     fail_before_response(endpoint, sending, e, may_retry);
   }

@@ -9,6 +9,10 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 #include "cluster_fixture.hpp"
 
 using namespace sccache::test;
@@ -31,6 +35,13 @@ fs::path lua_sources() {
 // A copy of `from` in a fresh directory, so tests never write into the shared tree.
 fs::path copy_tree(const fs::path& from, const fs::path& to) {
   fs::copy(from, to, fs::copy_options::recursive);
+  return to;
+}
+
+// Debian's Lua includes a header its packaging generates; provide it as debian/rules does.
+fs::path lua_tree(const fs::path& to) {
+  copy_tree(lua_sources(), to);
+  write_file(to / "lua5.4-deb-multiarch.h", "#define DEB_HOST_MULTIARCH \"x86_64-linux-gnu\"\n");
   return to;
 }
 
@@ -81,7 +92,7 @@ TEST_CASE("a real C project (Lua 5.4) compiles remotely to identical objects and
   cluster.start_server();
   REQUIRE(cluster.wait_for_servers(1));
   const fs::path config = cluster.client_config();
-  const fs::path src = copy_tree(lua_sources(), cluster.dir() / "lua");
+  const fs::path src = lua_tree(cluster.dir() / "lua");
   fs::create_directories(src / "obj");
 
   std::vector<std::string> sources;
@@ -136,20 +147,61 @@ TEST_CASE("a real C++ project (this one) compiles remotely to identical objects"
   CHECK(stats->getValue<uint64_t>("remote_compiles") == compiled);
 }
 
-TEST_CASE("with -g the remote object matches the local one") {
+// `readelf` output for one debug section of an object written to `dir`.
+std::string dwarf(const fs::path& dir, const std::string& object_bytes, const std::string& dump) {
+  write_file(dir / "dwarf-probe.o", object_bytes);
+  RunResult r = run({"readelf", "--wide", "--debug-dump=" + dump, "dwarf-probe.o"}, {}, dir);
+  return r.out;
+}
+
+// The DWARF info dump without DW_AT_producer lines and string-table offsets (which move when the
+// producer string's length changes).
+std::string info_without_producer(const std::string& info) {
+  static const std::regex offsets(R"(\((indirect (line )?string, )?offset: 0x[0-9a-f]+\))");
+  std::string out;
+  std::istringstream in(info);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("DW_AT_producer") != std::string::npos || line.find("Length:") != std::string::npos) {
+      continue;
+    }
+    out += std::regex_replace(line, offsets, "(offset)") + "\n";
+  }
+  return out;
+}
+
+TEST_CASE("with -g the code, files, lines and columns match; only the recorded switches differ") {
   Cluster cluster;
   cluster.start_scheduler();
   cluster.start_server();
   REQUIRE(cluster.wait_for_servers(1));
   const fs::path config = cluster.client_config();
-  const fs::path src = copy_tree(lua_sources(), cluster.dir() / "lua");
+  const fs::path src = lua_tree(cluster.dir() / "lua");
   for (const char* source : {"lapi.c", "lvm.c", "lstrlib.c"}) {
-    auto [local, remote] =
-        compile_both(cluster, config, src, "gcc", {"-O1", "-g", "-DLUA_USE_LINUX"}, source,
-                     fs::path(source).replace_extension(".o"));
     INFO(source);
-    CHECK(remote.result.exit_code == 0);
-    CHECK(remote.object == local.object);
+    const std::string object = fs::path(source).replace_extension(".o").string();
+    auto [local, remote] =
+        compile_both(cluster, config, src, "gcc", {"-O1", "-g", "-DLUA_USE_LINUX"}, source, object);
+    REQUIRE(remote.result.exit_code == 0);
+    // gcc records its command line in DW_AT_producer (-grecord-gcc-switches, the default); the
+    // remote command adds -fdirectives-only there. Everything else is the same.
+    CHECK(dwarf(src, remote.object, "decodedline") == dwarf(src, local.object, "decodedline"));
+    const std::string remote_info = dwarf(src, remote.object, "info");
+    CHECK(info_without_producer(remote_info) ==
+          info_without_producer(dwarf(src, local.object, "info")));
+    CHECK(remote_info.find("-fdirectives-only") != std::string::npos);
+    write_file(src / "l.o", local.object);
+    write_file(src / "r.o", remote.object);
+    CHECK(run({"objcopy", "-O", "binary", "--only-section=.text", "l.o", "l.text"}, {}, src)
+              .exit_code == 0);
+    CHECK(run({"objcopy", "-O", "binary", "--only-section=.text", "r.o", "r.text"}, {}, src)
+              .exit_code == 0);
+    CHECK(read_file(src / "r.text") == read_file(src / "l.text"));
+
+    // Without the recorded switches, the objects are byte-identical.
+    auto [plain_local, plain_remote] =
+        compile_both(cluster, config, src, "gcc", {"-O1", "-g", "-gno-record-gcc-switches",
+                                                   "-DLUA_USE_LINUX"}, source, object);
+    CHECK(plain_remote.object == plain_local.object);
   }
 }
 
@@ -225,45 +277,40 @@ TEST_CASE("every failure to distribute falls back to a correct local compile, co
   SECTION("a corrupt toolchain upload") {
     cluster.start_server();
     REQUIRE(cluster.wait_for_servers(1));
-    // A path_override archive changed in place after the client hashed it (same size and mtime):
-    // the upload no longer matches its id and the server must refuse it.
-    const fs::path archive = cluster.dir() / "gcc-toolchain.tar.zst";
-    REQUIRE(run({sccache_binary().string(), "--package-toolchain", "/usr/bin/gcc",
-                 archive.string()})
-                .exit_code == 0);
-    const std::string extra = fmt::format(R"(
-[[dist.toolchains]]
-type = "path_override"
-compiler_executable = "/usr/bin/gcc"
-archive = "{}"
-archive_compiler_executable = "/usr/bin/gcc"
-)",
-                                          archive.string());
-    const fs::path config = cluster.client_config("my client token", extra);
-    // First compile: the client hashes the archive; it goes remote fine.
-    RunResult first = cluster.sccache_in(dir, {"/usr/bin/gcc", "-c", "a.c", "-o", "first.o"}, config);
+    const fs::path config = cluster.client_config("my client token", "# corrupt upload");
+    // The first compile packages the toolchain into the client's cache and uploads it.
+    RunResult first = cluster.sccache_in(dir, {"gcc", "-c", "a.c", "-o", "first.o"}, config);
     REQUIRE(first.exit_code == 0);
-    auto mtime = fs::last_write_time(archive);
-    {
-      std::fstream f(archive, std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(100);
-      f.put('\x5a');
+    // Damage the cached archive in place (same size), as a bad disk would, and give the cluster
+    // a fresh server that has to receive the toolchain again.
+    std::vector<fs::path> archives;
+    for (const auto& entry : fs::directory_iterator(cluster.dir() / "client-cache/client/tc")) {
+      archives.push_back(entry.path());
     }
-    fs::last_write_time(archive, mtime);
-    // Restart the server so it no longer holds the toolchain and asks for an upload.
+    REQUIRE(archives.size() == 1);
+    {
+      std::fstream f(archives[0], std::ios::in | std::ios::out | std::ios::binary);
+      f.seekg(4096);
+      const char byte = static_cast<char>(f.get());
+      f.seekp(4096);
+      f.put(static_cast<char>(byte ^ 0x5a));
+    }
     cluster.server(0).signal(SIGKILL);
     cluster.server(0).wait();
-    std::error_code ec;
-    fs::remove_all(cluster.dir() / "toolchains0", ec);
     cluster.start_server();
-    REQUIRE(cluster.wait_for_servers(1, std::chrono::seconds(20)));
-    RunResult zero = cluster.sccache_in(dir, {"--zero-stats"}, config);
-    auto [local, remote] = compile_both(cluster, config, dir, "/usr/bin/gcc", flags, "a.c", "a.o");
+    REQUIRE(wait_until([&] { return cluster.status().cpus_by_server.count(cluster.server_id(1)) == 1; },
+                       std::chrono::seconds(20)));
+    REQUIRE(wait_until([&] { return cluster.status().num_servers == 1; }, std::chrono::seconds(20)));
+    REQUIRE(cluster.sccache_in(dir, {"--zero-stats"}, config).exit_code == 0);
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
     CHECK(remote.result.exit_code == 0);
     CHECK(remote.object == local.object);
     CHECK(counter(stats_json(cluster, config), "local_fallbacks", "toolchain_upload") == 1);
-    CHECK(wait_until([&] { return cluster.server(1).stderr_text().find("corrupt") != std::string::npos; },
-                     std::chrono::seconds(5)));
+    CHECK(cluster.server(1).stderr_text().find("corrupt") != std::string::npos);
+    // The client dropped the damaged archive: the next compile repackages and goes remote.
+    auto [local2, remote2] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
+    CHECK(remote2.object == local2.object);
+    CHECK(stats_json(cluster, config)->getValue<uint64_t>("remote_compiles") == 1);
   }
   SECTION("the server's disk is full") {
     const fs::path small = cluster.dir() / "small-disk";

@@ -84,6 +84,7 @@ TEST_CASE("the quickstart's client config parses") {
   CHECK(config.cache_dir == "/tmp/toolchains");
   CHECK(config.toolchains.empty());
   CHECK(config.toolchain_cache_size == 1073741824ull);
+  CHECK(config.rewrite_includes_only);
   REQUIRE(config.auth);
   CHECK(config.auth->type == "token");
 }
@@ -117,7 +118,7 @@ type = "DANGEROUSLY_INSECURE"
   auto client = client_from(R"([dist]
 scheduler_url = "https://sched.example.com"
 toolchain_cache_size = "5G"
-rewrite_includes_only = true
+rewrite_includes_only = false
 [[dist.toolchains]]
 type = "path_override"
 compiler_executable = "/usr/bin/gcc"
@@ -133,7 +134,7 @@ dir = "/tmp/cache"
   CHECK(client.scheduler->tls);
   CHECK(client.scheduler->address.port == 10500);
   CHECK(client.toolchain_cache_size == 5ull << 30);
-  CHECK(client.rewrite_includes_only);
+  CHECK_FALSE(client.rewrite_includes_only);
   REQUIRE(client.toolchains.size() == 2);
   CHECK(client.toolchains[0].archive == std::filesystem::path("gcc.tar.gz"));
   CHECK(client.toolchains[1].kind == ToolchainOverride::Kind::no_dist);

@@ -25,6 +25,9 @@ namespace {
 
 constexpr const char* k_ld_so_conf = "/etc/ld.so.conf";
 constexpr const char* k_ld_so_conf_dir = "/etc/ld.so.conf.d";
+// The client asks for LC_ALL=C.UTF-8 remotely so diagnostics use the same quotes as a local
+// compile in a UTF-8 locale; the compiler needs this locale's files to honour that.
+constexpr const char* k_utf8_locale_dir = "/usr/lib/locale/C.utf8";
 
 spdlog::logger& log() {
   return *spdlog::default_logger();
@@ -170,6 +173,9 @@ std::vector<ManifestEntry> build_manifest(const fs::path& compiler_path) {
   }
   if (fs::is_directory(k_ld_so_conf_dir, ec)) {
     builder.add_tree(k_ld_so_conf_dir);
+  }
+  if (fs::is_directory(k_utf8_locale_dir, ec)) {
+    builder.add_tree(k_utf8_locale_dir);
   }
   builder.add_directory("tmp", 01777);
   return builder.entries();

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "sandbox_fixture.hpp"
+#include "sccache/deferred_removal.hpp"
 
 using namespace sccache;
 using namespace sccache::test;
@@ -23,7 +24,9 @@ std::vector<std::string> files_under(const fs::path& dir) {
   return files;
 }
 
+// Job directories are removed in the background once a job is done; wait for that first.
 bool builds_dir_empty() {
+  sccache::flush_deferred_removals();
   return fs::is_empty(shared_sandbox().build_dir() / "builds");
 }
 

@@ -11,6 +11,7 @@
 #include "sccache/config_error.hpp"
 
 #include "sandbox_fixture.hpp"
+#include "sccache/deferred_removal.hpp"
 
 using namespace sccache;
 using namespace sccache::test;
@@ -58,6 +59,7 @@ TEST_CASE("check_ready prepares build_dir and describes the sandbox") {
   REQUIRE(::stat(sandbox.build_dir().c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0700);
   CHECK(fs::is_directory(sandbox.build_dir() / "toolchains"));
+  sccache::flush_deferred_removals();  // the smoke job's directory goes in the background
   CHECK(fs::is_empty(sandbox.build_dir() / "builds"));
   CHECK(fs::is_empty(sandbox.build_dir() / "toolchains"));
   std::string description = sandbox->describe();
@@ -270,5 +272,6 @@ TEST_CASE("timeouts and bad executables are sandbox errors") {
   TestJob relative_cwd(full_toolchain().id, "work", {"/bin/bash", "-c", "true"});
   CHECK(sandbox_error([&] { shared_sandbox()->run(relative_cwd.job); }).find("cwd") !=
         std::string::npos);
+  sccache::flush_deferred_removals();
   CHECK(fs::is_empty(shared_sandbox().build_dir() / "builds"));
 }
