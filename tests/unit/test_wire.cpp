@@ -66,7 +66,7 @@ TEST_CASE("job messages round trip, and frames are length-prefixed") {
   std::stringstream big;
   write_frame(big, std::string(200, 'x'));
   CHECK_THROWS_WITH(read_frame(big, 100), Catch::Contains("exceeds"));
-  std::stringstream truncated("\x00\x00\x00\x10abc");
+  std::stringstream truncated(std::string("\x00\x00\x00\x10", 4) + "abc");
   CHECK_THROWS_AS(read_frame(truncated, 100), WireError);
 }
 
