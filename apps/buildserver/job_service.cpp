@@ -17,6 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint32_t k_max_command_bytes = 4u << 20;
+// How long a job waits for another client's upload of its toolchain before asking for it (409).
+constexpr auto k_upload_wait = std::chrono::minutes(5);
 // Used job ids are remembered past any token's lifetime, so a token can never be replayed.
 constexpr auto k_used_job_memory = std::chrono::minutes(30);
 
@@ -141,6 +143,12 @@ void JobService::handle_upload(ServerRequest& request, ServerResponse& response)
     return;
   }
   if (m_toolchains.contains(id)) {
+    // Another client's upload finished first. Read this one to the end anyway: answering before
+    // the body is consumed would break the sender's connection mid-upload.
+    std::istream& body = request.body();
+    char sink[65536];
+    while (body.read(sink, sizeof sink) || body.gcount() > 0) {
+    }
     reply_json(response, 200, R"({"stored":false})");
     return;
   }
@@ -181,7 +189,10 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     reply_error(response, 403, "this job token is for another toolchain");
     return;
   }
-  const fs::path archive = m_toolchains.use(command.toolchain_id);
+  fs::path archive = m_toolchains.use(command.toolchain_id);
+  if (archive.empty() && m_toolchains.wait_for_upload(command.toolchain_id, k_upload_wait)) {
+    archive = m_toolchains.use(command.toolchain_id);  // another client was uploading it
+  }
   if (archive.empty()) {
     response.send(409, k_json,
                   R"({"error":"the toolchain is not on this server","need_toolchain":true})");

@@ -74,6 +74,23 @@ void ToolchainStore::store(const std::string& id, std::istream& in) {
   if (!is_toolchain_id(id)) {
     throw ToolchainRejected(400, "a toolchain id is 64 lowercase hex digits (SHA-256)");
   }
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_uploading[id];
+  }
+  struct UploadDone {
+    ToolchainStore& store;
+    const std::string& id;
+    ~UploadDone() {
+      {
+        std::lock_guard lock(store.m_mutex);
+        if (--store.m_uploading[id] == 0) {
+          store.m_uploading.erase(id);
+        }
+      }
+      store.m_upload_done.notify_all();
+    }
+  } upload_done{*this, id};
   const fs::path temp =
       m_dir / fmt::format(".upload-{}-{:x}", id.substr(0, 16), std::random_device{}());
   struct Cleanup {
@@ -137,6 +154,12 @@ void ToolchainStore::store(const std::string& id, std::istream& in) {
   for (const auto& gone : evicted) {
     m_on_evict(gone);
   }
+}
+
+bool ToolchainStore::wait_for_upload(const std::string& id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(m_mutex);
+  m_upload_done.wait_for(lock, timeout, [&] { return m_uploading.count(id) == 0; });
+  return m_entries.count(id) != 0;
 }
 
 void ToolchainStore::evict_over_limit(std::vector<std::string>* evicted) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -40,8 +41,11 @@ class ToolchainStore {
   // The archive's path, marking it recently used; empty if absent.
   std::filesystem::path use(const std::string& id);
   std::vector<std::string> ids() const;
-  // Reads an archive from `in`, checks that its SHA-256 is `id`, and keeps it.
+  // Reads an archive from `in`, checks that its SHA-256 is `id`, and keeps it. Concurrent
+  // uploads of one id are all read; the first complete one is kept.
   void store(const std::string& id, std::istream& in);
+  // Waits (up to `timeout`) while an upload of `id` is under way; true if `id` is then present.
+  bool wait_for_upload(const std::string& id, std::chrono::milliseconds timeout);
   uint64_t total_bytes() const;
 
  private:
@@ -56,6 +60,8 @@ class ToolchainStore {
   std::function<void(const std::string&)> m_on_evict;
   mutable std::mutex m_mutex;
   std::map<std::string, Entry> m_entries;
+  std::map<std::string, unsigned> m_uploading;  // id -> uploads in progress
+  std::condition_variable m_upload_done;
   uint64_t m_total = 0;
 };
 

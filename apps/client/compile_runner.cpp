@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <langinfo.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "compiler/analyze.hpp"
 #include "compiler/commands.hpp"
 #include "dist_client.hpp"
+#include "local_slots.hpp"
 #include "process.hpp"
 #include "source_files.hpp"
 #include "stats.hpp"
@@ -41,6 +43,15 @@ class PhaseTimer {
   Clock::time_point m_last = Clock::now();
   std::string m_text;
 };
+
+// How long a compile waits in the scheduler's queue when neither the cluster nor this machine
+// has a free slot, before compiling locally anyway.
+constexpr std::chrono::seconds k_queue_wait{60};
+
+unsigned usable_cpus() {
+  cpu_set_t set;
+  return sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(1, CPU_COUNT(&set)) : 1;
+}
 
 uint64_t elapsed_ms(Clock::time_point since) {
   return static_cast<uint64_t>(
@@ -91,8 +102,12 @@ bool looks_like_toolchain_breakage(const std::string& stderr_text) {
 
 class Invocation {
  public:
+  // argv[0] becomes the resolved path: gcc finds cc1 relative to where argv[0] leads, and a bare
+  // name could lead back to a masquerading symlink.
   Invocation(std::vector<std::string> argv, fs::path compiler)
-      : m_argv(std::move(argv)), m_compiler(std::move(compiler)) {}
+      : m_argv(std::move(argv)), m_compiler(std::move(compiler)) {
+    m_argv[0] = m_compiler.string();
+  }
 
   int run();
 
@@ -221,7 +236,19 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
   timer.mark("connect-setup");
   RemoteOutcome outcome;
   try {
-    outcome = client.run(job, outputs_root);
+    try {
+      outcome = client.run(job, outputs_root);
+    } catch (const DistFailure& failure) {
+      if (failure.reason() != FallbackReason::no_capacity) {
+        throw;
+      }
+      // The cluster is full. A free local CPU takes the job; otherwise wait for a remote slot.
+      if (auto slot = LocalSlot::try_acquire(client_dir / "slots", usable_cpus())) {
+        m_stats->update([](ClientStats& s) { s.local_fallbacks["no_capacity"]++; });
+        return compile_locally();
+      }
+      outcome = client.run(job, outputs_root, k_queue_wait);
+    }
   } catch (const DistFailure& failure) {
     if (failure.toolchain_corrupt() && toolchain->archive.parent_path() == client_dir / "tc") {
       // Our cached archive is damaged (a path_override archive is the user's, and stays): drop

@@ -76,13 +76,15 @@ Endpoint DistClient::scheduler_endpoint() const {
           m_config.scheduler->address.port, ""};
 }
 
-wire::AllocReply DistClient::allocate(const std::string& toolchain_id) {
+wire::AllocReply DistClient::allocate(const std::string& toolchain_id,
+                                      std::chrono::milliseconds queue_wait) {
   ClientRequest request;
   request.method = "POST";
   request.path = std::string(wire::k_alloc_path);
   request.content_type = "application/json";
-  request.body = wire::AllocRequest{toolchain_id}.to_json();
-  request.timeout = std::chrono::seconds(15);
+  request.body =
+      wire::AllocRequest{toolchain_id, static_cast<uint32_t>(queue_wait.count())}.to_json();
+  request.timeout = std::chrono::seconds(15) + queue_wait;
   ClientResponse response;
   try {
     request.headers = {{"Authorization", m_credentials->authorization()}};
@@ -209,9 +211,10 @@ void DistClient::report_failure(const wire::AllocReply& alloc, const std::string
   }
 }
 
-RemoteOutcome DistClient::run(const RemoteJob& job, const fs::path& outputs_root) {
+RemoteOutcome DistClient::run(const RemoteJob& job, const fs::path& outputs_root,
+                              std::chrono::milliseconds queue_wait) {
   const auto start = std::chrono::steady_clock::now();
-  const wire::AllocReply alloc = allocate(job.toolchain_id);
+  const wire::AllocReply alloc = allocate(job.toolchain_id, queue_wait);
   spdlog::debug("job {} allocated on {} in {:.1f} ms", alloc.job_id, alloc.server_id,
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count());

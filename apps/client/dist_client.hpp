@@ -68,11 +68,13 @@ class DistClient {
   explicit DistClient(const ClientConfig& config);
   ~DistClient();
 
-  // Runs `job` remotely, extracting outputs under `outputs_root`. Throws DistFailure.
-  RemoteOutcome run(const RemoteJob& job, const std::filesystem::path& outputs_root);
+  // Runs `job` remotely, extracting outputs under `outputs_root`. With `queue_wait` > 0 the
+  // scheduler may hold the allocation that long for a free slot. Throws DistFailure.
+  RemoteOutcome run(const RemoteJob& job, const std::filesystem::path& outputs_root,
+                    std::chrono::milliseconds queue_wait = std::chrono::milliseconds(0));
 
  private:
-  wire::AllocReply allocate(const std::string& toolchain_id);
+  wire::AllocReply allocate(const std::string& toolchain_id, std::chrono::milliseconds queue_wait);
   void upload_toolchain(const Endpoint& server, const wire::AllocReply& alloc,
                         const std::string& toolchain_id, const std::filesystem::path& archive);
   // Returns false if the server asked for the toolchain first (409).

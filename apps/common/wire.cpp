@@ -244,6 +244,7 @@ std::string AllocRequest::to_json() const {
   Object o;
   o.set("protocol", k_protocol_version);
   o.set("toolchain_id", toolchain_id);
+  o.set("wait_ms", wait_ms);
   return stringify(o);
 }
 
@@ -254,6 +255,7 @@ AllocRequest AllocRequest::from_json(std::string_view text) {
   }
   AllocRequest r;
   r.toolchain_id = required<std::string>(o, "toolchain_id");
+  r.wait_ms = std::min<uint32_t>(optional<uint32_t>(o, "wait_ms", 0), 60000);
   return r;
 }
 

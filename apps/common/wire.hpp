@@ -87,6 +87,8 @@ struct SchedulerStatus {
 // Client -> scheduler: where should this job run?
 struct AllocRequest {
   std::string toolchain_id;
+  // How long the scheduler may hold the request waiting for a free slot before answering 503.
+  uint32_t wait_ms = 0;
   std::string to_json() const;
   static AllocRequest from_json(std::string_view text);
 };

@@ -24,6 +24,9 @@ Scheduler::Scheduler(SchedulerConfig config)
   options.bind_host = m_config.listen.host;
   options.port = m_config.listen.port;
   options.max_body_bytes = k_max_control_body;
+  // Allocation requests may wait for a free slot, each holding a worker meanwhile.
+  options.worker_threads = 256;
+  options.max_queued_connections = 512;
   m_http = m_plugins.transport().create_server("http", options, m_plugins.context());
   m_http->add_route("POST", std::string(wire::k_heartbeat_path),
                     [this](ServerRequest& rq, ServerResponse& rs) { handle_heartbeat(rq, rs); });
@@ -65,6 +68,7 @@ void Scheduler::stop() {
   if (m_reaper.joinable()) {
     m_reaper.join();
   }
+  m_servers.close();
   m_http->stop();
 }
 
@@ -151,7 +155,10 @@ void Scheduler::handle_alloc(ServerRequest& request, ServerResponse& response) {
     return;
   }
   const auto now = ServerRegistry::Clock::now();
-  std::optional<Allocation> allocation = m_servers.allocate(alloc.toolchain_id, now);
+  std::optional<Allocation> allocation =
+      alloc.wait_ms == 0
+          ? m_servers.allocate(alloc.toolchain_id, now)
+          : m_servers.allocate_waiting(alloc.toolchain_id, std::chrono::milliseconds(alloc.wait_ms));
   if (!allocation) {
     const size_t live = m_servers.live_servers(now);
     m_log->debug("no capacity for a job from {} ({} live servers)", request.peer_address(), live);

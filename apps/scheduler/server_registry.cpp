@@ -40,6 +40,7 @@ bool ServerRegistry::record_heartbeat(wire::Heartbeat heartbeat, Clock::time_poi
   });
   entry.heartbeat = std::move(heartbeat);
   entry.last_seen = now;
+  m_capacity_changed.notify_all();
   return is_new;
 }
 
@@ -90,6 +91,25 @@ std::string ServerRegistry::new_job_id() { return fmt::format("{:016x}", m_rando
 std::optional<Allocation> ServerRegistry::allocate(const std::string& toolchain_id,
                                                    Clock::time_point now) {
   std::lock_guard lock(m_mutex);
+  return allocate_locked(toolchain_id, now);
+}
+
+std::optional<Allocation> ServerRegistry::allocate_waiting(const std::string& toolchain_id,
+                                                           std::chrono::milliseconds wait) {
+  const auto deadline = Clock::now() + wait;
+  std::unique_lock lock(m_mutex);
+  while (true) {
+    if (auto allocation = allocate_locked(toolchain_id, Clock::now())) {
+      return allocation;
+    }
+    if (m_closed || m_capacity_changed.wait_until(lock, deadline) == std::cv_status::timeout) {
+      return allocate_locked(toolchain_id, Clock::now());
+    }
+  }
+}
+
+std::optional<Allocation> ServerRegistry::allocate_locked(const std::string& toolchain_id,
+                                                          Clock::time_point now) {
   Entry* best = nullptr;
   const std::string* best_id = nullptr;
   double best_score = 0;
@@ -113,7 +133,7 @@ std::optional<Allocation> ServerRegistry::allocate(const std::string& toolchain_
       best = &entry;
       best_id = &id;
       best_score = score;
-      best_has_toolchain = entry.toolchains.count(toolchain_id) != 0;
+      best_has_toolchain = has_toolchain;
     }
   }
   if (best == nullptr) {
@@ -125,6 +145,14 @@ std::optional<Allocation> ServerRegistry::allocate(const std::string& toolchain_
   best->last_assigned = now;
   best->toolchains_promised[toolchain_id] = now;
   return allocation;
+}
+
+void ServerRegistry::close() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_closed = true;
+  }
+  m_capacity_changed.notify_all();
 }
 
 void ServerRegistry::jobs_done(const std::string& server_id,
@@ -140,6 +168,7 @@ void ServerRegistry::jobs_done(const std::string& server_id,
       it->second.backoff_until = {};
     }
   }
+  m_capacity_changed.notify_all();
 }
 
 bool ServerRegistry::job_failed(const std::string& server_id, const std::string& job_id,
@@ -153,6 +182,7 @@ bool ServerRegistry::job_failed(const std::string& server_id, const std::string&
   entry.failures = std::min(entry.failures + 1, 7u);
   entry.backoff_until = now + std::chrono::seconds(std::min(1u << (entry.failures - 1), 60u));
   entry.toolchains_promised.clear();
+  m_capacity_changed.notify_all();
   return true;
 }
 

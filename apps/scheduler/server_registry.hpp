@@ -1,6 +1,9 @@
 // The scheduler's view of its build servers, kept from their heartbeats, and the placement of
 // jobs on them.
 //
+// A toolchain counts as held from the moment one job is sent to upload it ("promised"): later
+// jobs are told not to upload it again, and the server holds them until that upload completes.
+//
 // Placement: among live servers with a free slot, the lowest score wins, where
 //   score = assigned jobs / job slots  (+ 0.25 without the job's toolchain)  (+ 100 while backing off)
 // A server may take a few more jobs than it has slots ("preload", a quarter of its slots, at
@@ -13,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -49,12 +53,18 @@ class ServerRegistry {
 
   // Picks a server for a job needing `toolchain_id`; nullopt when no live server has a slot.
   std::optional<Allocation> allocate(const std::string& toolchain_id, Clock::time_point now);
+  // As allocate(), but waits up to `wait` for a slot to free (slots free on jobs_done,
+  // job_failed and heartbeats). Waiters are served in no particular order.
+  std::optional<Allocation> allocate_waiting(const std::string& toolchain_id,
+                                             std::chrono::milliseconds wait);
   // The server finished these jobs (successfully or not: a compile error is a success here).
   void jobs_done(const std::string& server_id, const std::vector<std::string>& job_ids);
   // A client could not use the server for this job; frees the slot and backs the server off.
   // Returns false if the job was not assigned to that server.
   bool job_failed(const std::string& server_id, const std::string& job_id, Clock::time_point now);
   size_t live_servers(Clock::time_point now) const;
+  // Wakes every waiting allocation and makes further waits return at once (for shutdown).
+  void close();
 
   // How long an assignment may wait for its job to start before its slot is taken back.
   static constexpr std::chrono::seconds k_start_grace{120};
@@ -79,7 +89,11 @@ class ServerRegistry {
   std::string new_job_id();
 
   const std::chrono::milliseconds m_timeout;
+  std::optional<Allocation> allocate_locked(const std::string& toolchain_id, Clock::time_point now);
+
   mutable std::mutex m_mutex;
+  std::condition_variable m_capacity_changed;
+  bool m_closed = false;
   std::map<std::string, Entry> m_servers;
   std::mt19937_64 m_random{std::random_device{}()};
 };

@@ -352,3 +352,88 @@ TEST_CASE("non-distributable calls run locally and are indistinguishable from th
   CHECK(stats->getValue<uint64_t>("remote_compiles") == 0);
   CHECK(stats->getValue<uint64_t>("compile_requests") == 5);
 }
+
+TEST_CASE("make -j through a masquerading symlink: identical objects, stats exact") {
+  Cluster cluster;
+  cluster.start_scheduler();
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(1));
+  const fs::path config = cluster.client_config();
+  const fs::path src = lua_tree(cluster.dir() / "lua");
+  // A directory whose `gcc` is sccache, first in PATH, as distcc and ccache users set it up.
+  const fs::path masquerade = cluster.dir() / "masquerade";
+  fs::create_directories(masquerade);
+  fs::create_symlink(sccache_binary(), masquerade / "gcc");
+  std::vector<std::string> objects;
+  std::string rules;
+  for (const auto& entry : fs::directory_iterator(src)) {
+    if (entry.path().extension() == ".c") {
+      const std::string stem = entry.path().stem().string();
+      objects.push_back(stem + ".o");
+      rules += fmt::format("{0}.o: {0}.c\n\tgcc -O2 -DLUA_USE_LINUX -c {0}.c -o {0}.o\n", stem);
+    }
+  }
+  std::string all;
+  for (const auto& o : objects) {
+    all += " " + o;
+  }
+  write_file(src / "Makefile.test", "all:" + all + "\n" + rules);
+  const std::string path = masquerade.string() + ":" + std::getenv("PATH");
+  RunResult make = run({"make", "-f", "Makefile.test", "-j4"},
+                       {{"PATH", path}, {"SCCACHE_CONF", config.string()}}, src);
+  REQUIRE(make.exit_code == 0);
+  // Every compile is counted once: remote, or local on a free local CPU when the cluster's
+  // slots were all busy (make -j4 against one 2-CPU server).
+  auto stats = stats_json(cluster, config);
+  INFO(cluster.sccache_in(src, {"--show-stats"}, config).out << make.err);
+  CHECK(stats->getValue<uint64_t>("compile_requests") == objects.size());
+  const uint64_t remote = stats->getValue<uint64_t>("remote_compiles");
+  CHECK(remote + counter(stats, "local_fallbacks", "no_capacity") == objects.size());
+  CHECK(stats->getObject("local_fallbacks")->size() <= 1);
+  CHECK(remote >= objects.size() / 2);
+  for (const auto& object : objects) {
+    INFO(object);
+    const std::string remote = read_file(src / object);
+    fs::remove(src / object);
+    const std::string stem = fs::path(object).stem().string();
+    REQUIRE(run({"gcc", "-O2", "-DLUA_USE_LINUX", "-c", stem + ".c", "-o", object}, {}, src)
+                .exit_code == 0);
+    CHECK(remote == read_file(src / object));
+  }
+}
+
+TEST_CASE("CMake's compiler launcher builds a C++ project through the cluster") {
+  Cluster cluster;
+  cluster.start_scheduler();
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(1));
+  const fs::path config = cluster.client_config();
+  const fs::path project = cluster.dir() / "cmake-project";
+  write_file(project / "CMakeLists.txt",
+             "cmake_minimum_required(VERSION 3.20)\nproject(demo CXX C)\n"
+             "add_executable(demo main.cpp util.cpp helper.c)\n");
+  write_file(project / "util.hpp", "#pragma once\n#include <string>\nstd::string greet(int n);\n");
+  write_file(project / "util.cpp",
+             "#include \"util.hpp\"\n#include <sstream>\nstd::string greet(int n) {\n"
+             "  std::ostringstream s; s << \"hello \" << n; return s.str();\n}\n");
+  write_file(project / "helper.c", "int helper(int x) { return x + 41; }\n");
+  write_file(project / "main.cpp",
+             "#include <iostream>\n#include \"util.hpp\"\nextern \"C\" int helper(int);\n"
+             "int main() { std::cout << greet(helper(1)) << std::endl; }\n");
+  const std::map<std::string, std::string> env = {{"SCCACHE_CONF", config.string()}};
+  RunResult configure =
+      run({"cmake", "-S", project.string(), "-B", (project / "build").string(),
+           "-DCMAKE_C_COMPILER_LAUNCHER=" + sccache_binary().string(),
+           "-DCMAKE_CXX_COMPILER_LAUNCHER=" + sccache_binary().string()},
+          env);
+  REQUIRE(configure.exit_code == 0);
+  REQUIRE(cluster.sccache_in(project, {"--zero-stats"}, config).exit_code == 0);
+  RunResult build = run({"cmake", "--build", (project / "build").string(), "-j2"}, env);
+  INFO(build.out << build.err);
+  REQUIRE(build.exit_code == 0);
+  RunResult demo = run({(project / "build" / "demo").string()});
+  CHECK(demo.out == "hello 42\n");
+  auto stats = stats_json(cluster, config);
+  CHECK(stats->getValue<uint64_t>("remote_compiles") == 3);
+  CHECK(stats->getObject("local_fallbacks")->size() == 0);
+}
