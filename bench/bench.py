@@ -82,6 +82,7 @@ class Cluster:
 class Distcc:
     def __init__(self, work):
         self.port = free_port()
+        (work / "distcc-state").mkdir(exist_ok=True)
         self.log = open(work / "distccd.log", "w")
         self.proc = subprocess.Popen(
             ["distccd", "--daemon", "--no-detach", "--listen", "127.0.0.1", "--port", str(self.port),
@@ -104,7 +105,9 @@ def children_cpu():
 def timed(cmd, env, cwd):
     start_cpu = children_cpu()
     start = time.perf_counter()
-    subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    r = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(map(str, cmd))} failed ({r.returncode}):\n{r.stderr[-3000:]}")
     return time.perf_counter() - start, children_cpu() - start_cpu
 
 
