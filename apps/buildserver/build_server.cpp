@@ -1,13 +1,13 @@
 #include "build_server.hpp"
 
-#include <Poco/RandomStream.h>
+#include <cstring>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <sched.h>
-#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include <cstring>
+#include <Poco/RandomStream.h>
+#include <spdlog/spdlog.h>
 
 #include "http_replies.hpp"
 
@@ -90,16 +90,17 @@ BuildServer::BuildServer(ServerConfig config)
   options.max_body_bytes = std::max<uint64_t>(m_config.toolchain_cache_size, 1ull << 30);
   const TransportFactory& transport = m_plugins.transport();
   m_http = transport.create_server("http", options, m_plugins.context());
-  m_http->add_route("GET", std::string(wire::k_health_path),
-                    [](ServerRequest&, ServerResponse& rs) {
-                      reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})",
-                                                      software_version()));
-                    });
+  m_http->add_route(
+      "GET", std::string(wire::k_health_path), [](ServerRequest&, ServerResponse& rs) {
+        reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})", software_version()));
+      });
   m_jobs->add_routes(*m_http);
   m_scheduler_client = transport.create_client("http", ClientOptions{}, m_plugins.context());
 }
 
-BuildServer::~BuildServer() { stop(); }
+BuildServer::~BuildServer() {
+  stop();
+}
 
 HostPort BuildServer::listen_address() const {
   if (m_config.bind_address) {
@@ -110,18 +111,20 @@ HostPort BuildServer::listen_address() const {
   if (is_local_interface_address(m_config.public_addr.host)) {
     return m_config.public_addr;
   }
-  m_log->info("public_addr {} is not an address of this machine; listening on 0.0.0.0:{} (set "
-              "bind_address to choose)",
-              m_config.public_addr.host, m_config.public_addr.port);
+  m_log->info(
+      "public_addr {} is not an address of this machine; listening on 0.0.0.0:{} (set "
+      "bind_address to choose)",
+      m_config.public_addr.host, m_config.public_addr.port);
   return {"0.0.0.0", m_config.public_addr.port};
 }
 
 void BuildServer::start() {
   m_http->start();
-  m_log->info("build server {} ({}) listening on port {}, {} CPUs, {} job slots, sandbox: {}, "
-              "certificate sha256 {}",
-              m_config.public_addr.to_string(), software_version(), m_http->port(), m_num_cpus,
-              m_max_jobs, m_sandbox->describe(), m_http->tls_identity()->certificate_sha256);
+  m_log->info(
+      "build server {} ({}) listening on port {}, {} CPUs, {} job slots, sandbox: {}, "
+      "certificate sha256 {}",
+      m_config.public_addr.to_string(), software_version(), m_http->port(), m_num_cpus, m_max_jobs,
+      m_sandbox->describe(), m_http->tls_identity()->certificate_sha256);
   m_heartbeat = std::thread([this] { heartbeat_loop(); });
   m_done_notifier = std::thread([this] { done_loop(); });
 }
@@ -146,7 +149,9 @@ void BuildServer::stop() {
   }
 }
 
-uint16_t BuildServer::port() const { return m_http->port(); }
+uint16_t BuildServer::port() const {
+  return m_http->port();
+}
 
 std::chrono::milliseconds BuildServer::send_heartbeat(bool* ok) {
   *ok = false;

@@ -1,13 +1,14 @@
 #include "job_service.hpp"
 
+#include <random>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <random>
-
-#include "http_replies.hpp"
 #include "sccache/auth.hpp"
 #include "sccache/deferred_removal.hpp"
+
+#include "http_replies.hpp"
 #include "tar_stream.hpp"
 #include "wire.hpp"
 

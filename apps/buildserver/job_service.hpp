@@ -21,9 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "job_token.hpp"
 #include "sccache/sandbox.hpp"
 #include "sccache/transport.hpp"
+
+#include "job_token.hpp"
 #include "toolchain_store.hpp"
 
 namespace spdlog {

@@ -1,13 +1,13 @@
 #include "toolchain_store.hpp"
 
-#include <fmt/format.h>
-#include <openssl/evp.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <fstream>
 #include <memory>
 #include <random>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
 
 namespace sccache {
 namespace fs = std::filesystem;
@@ -137,8 +137,8 @@ void ToolchainStore::store(const std::string& id, std::istream& in) {
     hex += fmt::format("{:02x}", digest[i]);
   }
   if (hex != id) {
-    throw ToolchainRejected(400, fmt::format("toolchain upload corrupt: its SHA-256 is {}, not {}",
-                                             hex, id));
+    throw ToolchainRejected(
+        400, fmt::format("toolchain upload corrupt: its SHA-256 is {}, not {}", hex, id));
   }
   std::vector<std::string> evicted;
   {
@@ -164,10 +164,9 @@ bool ToolchainStore::wait_for_upload(const std::string& id, std::chrono::millise
 
 void ToolchainStore::evict_over_limit(std::vector<std::string>* evicted) {
   while (m_total > m_max_bytes && m_entries.size() > 1) {
-    auto oldest = std::min_element(m_entries.begin(), m_entries.end(), [](const auto& a,
-                                                                          const auto& b) {
-      return a.second.last_used < b.second.last_used;
-    });
+    auto oldest = std::min_element(
+        m_entries.begin(), m_entries.end(),
+        [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
     std::error_code ec;
     fs::remove(m_dir / oldest->first, ec);
     m_total -= oldest->second.size;

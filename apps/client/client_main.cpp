@@ -1,23 +1,24 @@
 #include "client_main.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "compile_runner.hpp"
 #include "dist_status.hpp"
+#include "http_replies.hpp"
+#include "logging.hpp"
 #include "process.hpp"
 #include "stats.hpp"
 #include "toolchain.hpp"
-#include "http_replies.hpp"
-#include "logging.hpp"
 
 namespace sccache {
 namespace {
 
-constexpr const char* k_usage = R"(sccache: a compiler wrapper that spreads C and C++ compiles over a cluster
+constexpr const char* k_usage =
+    R"(sccache: a compiler wrapper that spreads C and C++ compiles over a cluster
 
 Usage:
   sccache <compiler> <args...>     compile, remotely when the cluster can help

@@ -1,15 +1,15 @@
 #include "compile_runner.hpp"
 
-#include <fmt/format.h>
-#include <langinfo.h>
-#include <sched.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <clocale>
 #include <iostream>
+#include <langinfo.h>
 #include <random>
+#include <sched.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "client_config.hpp"
 #include "compiler/analyze.hpp"
@@ -116,9 +116,7 @@ class Invocation {
   int run_remote(const compiler::CompilePlan& plan, const ClientConfig& config);
   // Puts outputs extracted under `root` at their real paths; false if one is missing.
   bool install_outputs(const compiler::CompilePlan& plan, const fs::path& root);
-  fs::path job_path(const std::string& path) const {
-    return (m_cwd / path).lexically_normal();
-  }
+  fs::path job_path(const std::string& path) const { return (m_cwd / path).lexically_normal(); }
 
   std::vector<std::string> m_argv;  // argv[0] is the compiler as given
   fs::path m_compiler;
@@ -286,8 +284,7 @@ int Invocation::run() {
   try {
     config = read_client_config(client_config_path());
   } catch (const ConfigError& e) {
-    std::cerr << "sccache: warning: invalid configuration, compiling locally: " << e.what()
-              << "\n";
+    std::cerr << "sccache: warning: invalid configuration, compiling locally: " << e.what() << "\n";
     return compile_locally();
   }
   m_stats.emplace(config.cache_dir / "client" / "stats.json");
@@ -307,8 +304,8 @@ int Invocation::run() {
     not_distributed = "dependencies_env";  // gcc would write a depfile the remote side cannot
   }
   if (!not_distributed.empty()) {
-    spdlog::debug("compiling locally ({}{}{})", not_distributed, analysis.detail.empty() ? "" : ": ",
-                  analysis.detail);
+    spdlog::debug("compiling locally ({}{}{})", not_distributed,
+                  analysis.detail.empty() ? "" : ": ", analysis.detail);
     m_stats->update([&](ClientStats& s) { s.not_distributed[not_distributed]++; });
     return compile_locally();
   }
@@ -319,7 +316,8 @@ int Invocation::run() {
       std::cerr << fmt::format("sccache: warning: compiling locally: {} ({})\n",
                                to_string(failure.reason()), failure.what());
     }
-    m_stats->update([&](ClientStats& s) { s.local_fallbacks[std::string(to_string(failure.reason()))]++; });
+    m_stats->update(
+        [&](ClientStats& s) { s.local_fallbacks[std::string(to_string(failure.reason()))]++; });
   } catch (const std::exception& e) {
     std::cerr << "sccache: warning: compiling locally: " << e.what() << "\n";
     m_stats->update([&](ClientStats& s) { s.local_fallbacks["client_error"]++; });

@@ -1,9 +1,9 @@
 #include "dist_client.hpp"
 
+#include <fstream>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-
-#include <fstream>
 
 #include "client_plugins.hpp"
 
@@ -215,9 +215,9 @@ RemoteOutcome DistClient::run(const RemoteJob& job, const fs::path& outputs_root
                               std::chrono::milliseconds queue_wait) {
   const auto start = std::chrono::steady_clock::now();
   const wire::AllocReply alloc = allocate(job.toolchain_id, queue_wait);
-  spdlog::debug("job {} allocated on {} in {:.1f} ms", alloc.job_id, alloc.server_id,
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count());
+  spdlog::debug(
+      "job {} allocated on {} in {:.1f} ms", alloc.job_id, alloc.server_id,
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   const Endpoint server = server_endpoint(alloc);
   try {
     RemoteOutcome outcome;

@@ -51,7 +51,7 @@ class DistFailure : public std::runtime_error {
 struct RemoteJob {
   std::string toolchain_id;
   std::filesystem::path toolchain_archive;
-  wire::JobCommand command;     // toolchain_id is filled in from the field above
+  wire::JobCommand command;      // toolchain_id is filled in from the field above
   std::vector<TarEntry> inputs;  // named by absolute job path
 };
 

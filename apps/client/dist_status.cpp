@@ -31,7 +31,9 @@ int report_not_connected(const std::string& url, const std::string& reason, Outp
   return 1;
 }
 
-std::string format_age(uint64_t ms) { return fmt::format("{:.1f} s ago", ms / 1000.0); }
+std::string format_age(uint64_t ms) {
+  return fmt::format("{:.1f} s ago", ms / 1000.0);
+}
 
 }  // namespace
 
@@ -39,7 +41,8 @@ int print_dist_status(const ClientConfig& config, OutputFormat format, std::ostr
                       std::ostream& err) {
   if (!config.scheduler) {
     if (format == OutputFormat::json) {
-      out << R"({"Disabled":"disabled"})" << "\n";
+      out << R"({"Disabled":"disabled"})"
+          << "\n";
     } else {
       out << "Distributed compilation is disabled: no scheduler_url (or scheduler_addr) in the "
              "[dist] section of "
@@ -57,9 +60,9 @@ int print_dist_status(const ClientConfig& config, OutputFormat format, std::ostr
     request.path = std::string(wire::k_status_path);
     request.headers = {{"Authorization", credentials->authorization()}};
     request.timeout = std::chrono::seconds(10);
-    response = client->send({config.scheduler->tls, config.scheduler->address.host,
-                             config.scheduler->address.port, ""},
-                            request);
+    response = client->send(
+        {config.scheduler->tls, config.scheduler->address.host, config.scheduler->address.port, ""},
+        request);
   } catch (const ConfigError& e) {
     err << "sccache: invalid configuration: " << e.what() << "\n";
     return report_not_connected(url, "invalid configuration", format, out);
@@ -84,8 +87,7 @@ int print_dist_status(const ClientConfig& config, OutputFormat format, std::ostr
     return report_not_connected(url, std::string("unexpected answer: ") + e.what(), format, out);
   }
   if (format == OutputFormat::json) {
-    out << fmt::format(R"({{"SchedulerStatus":[{},{}]}})", json_string(url), response.body)
-        << "\n";
+    out << fmt::format(R"({{"SchedulerStatus":[{},{}]}})", json_string(url), response.body) << "\n";
     return 0;
   }
   out << fmt::format("Scheduler {}: connected (sccache-dist {})\n", url, status.version);
@@ -93,8 +95,8 @@ int print_dist_status(const ClientConfig& config, OutputFormat format, std::ostr
                      status.num_servers == 1 ? "" : "s", status.num_cpus, status.in_progress,
                      status.in_progress == 1 ? "" : "s");
   if (!status.servers.empty()) {
-    out << fmt::format("  {:<24} {:>5} {:>5} {:>6}  {:<15} {}\n", "SERVER", "CPUS", "JOBS",
-                       "SLOTS", "LAST HEARTBEAT", "SANDBOX");
+    out << fmt::format("  {:<24} {:>5} {:>5} {:>6}  {:<15} {}\n", "SERVER", "CPUS", "JOBS", "SLOTS",
+                       "LAST HEARTBEAT", "SANDBOX");
     for (const auto& s : status.servers) {
       out << fmt::format("  {:<24} {:>5} {:>5} {:>6}  {:<15} {}\n", s.id, s.num_cpus,
                          s.running_jobs, s.max_jobs, format_age(s.last_heartbeat_ms), s.sandbox);

@@ -1,10 +1,9 @@
 #include "local_slots.hpp"
 
 #include <fcntl.h>
+#include <string>
 #include <sys/file.h>
 #include <unistd.h>
-
-#include <string>
 
 namespace sccache {
 

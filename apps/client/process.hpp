@@ -15,7 +15,8 @@ struct Captured {
 
 // Runs `executable` with `args` (args[0] is argv[0]), stdin from /dev/null, capturing stdout and
 // stderr. Throws std::runtime_error if it cannot start.
-Captured run_captured(const std::filesystem::path& executable, const std::vector<std::string>& args);
+Captured run_captured(const std::filesystem::path& executable,
+                      const std::vector<std::string>& args);
 
 // Runs with the caller's stdin, stdout and stderr; returns the exit code (128 + signal when
 // killed). Throws std::runtime_error if it cannot start.

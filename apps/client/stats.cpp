@@ -1,15 +1,15 @@
 #include "stats.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <fcntl.h>
-#include <fmt/format.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <numeric>
 #include <sstream>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <fmt/format.h>
 
 namespace sccache {
 namespace {
@@ -39,8 +39,12 @@ std::map<std::string, uint64_t> from_object(const Poco::JSON::Object::Ptr& o) {
 
 }  // namespace
 
-uint64_t ClientStats::total_fallbacks() const { return sum(local_fallbacks); }
-uint64_t ClientStats::total_not_distributed() const { return sum(not_distributed); }
+uint64_t ClientStats::total_fallbacks() const {
+  return sum(local_fallbacks);
+}
+uint64_t ClientStats::total_not_distributed() const {
+  return sum(not_distributed);
+}
 
 std::string stats_to_json(const ClientStats& s) {
   Poco::JSON::Object o;

@@ -19,9 +19,9 @@ inline constexpr uint64_t k_default_client_toolchain_cache_size = 10ull << 30;
 struct ToolchainOverride {
   enum class Kind { path_override, no_dist };
   Kind kind = Kind::path_override;
-  std::filesystem::path compiler_executable;           // the local compiler this entry matches
-  std::filesystem::path archive;                       // path_override: a toolchain tarball
-  std::string archive_compiler_executable;             // path_override: the compiler inside it
+  std::filesystem::path compiler_executable;  // the local compiler this entry matches
+  std::filesystem::path archive;              // path_override: a toolchain tarball
+  std::string archive_compiler_executable;    // path_override: the compiler inside it
 };
 
 struct ClientConfig {

@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <filesystem>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +37,7 @@ AuthSection read_auth_section(const ConfigSection& table, AuthRole role);
 std::vector<std::filesystem::path> read_plugin_dirs(const ConfigSection& root);
 
 // A positive number of seconds (integer).
-std::optional<std::chrono::seconds> read_seconds(const ConfigSection& section, std::string_view key);
+std::optional<std::chrono::seconds> read_seconds(const ConfigSection& section,
+                                                 std::string_view key);
 
 }  // namespace sccache

@@ -21,6 +21,8 @@ void reply_unauthorized(ServerResponse& response, std::string_view reason) {
                 {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
 }
 
-std::string_view software_version() noexcept { return SCCACHE_VERSION; }
+std::string_view software_version() noexcept {
+  return SCCACHE_VERSION;
+}
 
 }  // namespace sccache

@@ -1,11 +1,11 @@
 #include "job_token.hpp"
 
+#include <sstream>
+
 #include <Poco/Base64Encoder.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
 #include <Poco/RandomStream.h>
-
-#include <sstream>
 
 namespace sccache {
 

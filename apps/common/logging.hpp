@@ -2,10 +2,10 @@
 // tells users to set RUST_LOG=trace), else the app's default.
 #pragma once
 
-#include <spdlog/common.h>
-
 #include <optional>
 #include <string_view>
+
+#include <spdlog/common.h>
 
 namespace sccache {
 

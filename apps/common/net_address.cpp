@@ -1,9 +1,9 @@
 #include "net_address.hpp"
 
 #include <arpa/inet.h>
-#include <fmt/format.h>
-
 #include <charconv>
+
+#include <fmt/format.h>
 
 namespace sccache {
 

@@ -30,28 +30,27 @@ PluginHost::PluginHost(AppRole role, const std::vector<std::filesystem::path>& c
 
 std::unique_ptr<CredentialVerifier> PluginHost::make_verifier(const AuthSection& auth,
                                                               AuthRole role) {
-  const AuthFactory& factory = at_type_key(auth.table, [&]() -> const AuthFactory& {
-    return m_registry.auth(auth.type);
-  });
+  const AuthFactory& factory =
+      at_type_key(auth.table, [&]() -> const AuthFactory& { return m_registry.auth(auth.type); });
   return factory.create_verifier(auth.type, role, auth.table, *m_context);
 }
 
 std::unique_ptr<CredentialProvider> PluginHost::make_provider(const AuthSection& auth,
                                                               AuthRole role) {
-  const AuthFactory& factory = at_type_key(auth.table, [&]() -> const AuthFactory& {
-    return m_registry.auth(auth.type);
-  });
+  const AuthFactory& factory =
+      at_type_key(auth.table, [&]() -> const AuthFactory& { return m_registry.auth(auth.type); });
   return factory.create_provider(auth.type, role, auth.table, *m_context);
 }
 
 std::unique_ptr<Sandbox> PluginHost::make_sandbox(const std::string& type,
                                                   const ConfigSection& builder) {
-  const SandboxFactory& factory = at_type_key(builder, [&]() -> const SandboxFactory& {
-    return m_registry.sandbox(type);
-  });
+  const SandboxFactory& factory =
+      at_type_key(builder, [&]() -> const SandboxFactory& { return m_registry.sandbox(type); });
   return factory.create(type, builder, *m_context);
 }
 
-const TransportFactory& PluginHost::transport() { return m_registry.transport("http"); }
+const TransportFactory& PluginHost::transport() {
+  return m_registry.transport("http");
+}
 
 }  // namespace sccache

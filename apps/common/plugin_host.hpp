@@ -8,12 +8,13 @@
 #include <memory>
 #include <vector>
 
-#include "config_document.hpp"
 #include "sccache/auth.hpp"
 #include "sccache/host_context.hpp"
 #include "sccache/plugin_registry.hpp"
 #include "sccache/sandbox.hpp"
 #include "sccache/transport.hpp"
+
+#include "config_document.hpp"
 
 namespace sccache {
 

@@ -8,12 +8,12 @@ SchedulerConfig read_scheduler_config(ConfigDocument document) {
   const ConfigSection root = document.section();
   root.reject_unknown_keys({"public_addr", "client_auth", "server_auth", "plugin_dir",
                             "server_timeout_secs", "heartbeat_interval_secs"});
-  SchedulerConfig config{document, {"0.0.0.0", k_default_scheduler_port},
-                         read_auth_section(root.require_table("client_auth"),
-                                           AuthRole::client_verifier),
-                         read_auth_section(root.require_table("server_auth"),
-                                           AuthRole::server_verifier),
-                         read_plugin_dirs(root)};
+  SchedulerConfig config{
+      document,
+      {"0.0.0.0", k_default_scheduler_port},
+      read_auth_section(root.require_table("client_auth"), AuthRole::client_verifier),
+      read_auth_section(root.require_table("server_auth"), AuthRole::server_verifier),
+      read_plugin_dirs(root)};
   if (auto addr = root.get_string("public_addr")) {
     std::string error;
     auto parsed = parse_host_optional_port(*addr, k_default_scheduler_port, &error);

@@ -12,16 +12,16 @@ HttpUrl read_scheduler_location(const ConfigSection& section) {
   }
   std::string error;
   if (has_addr) {
-    auto url = parse_http_url(section.require_string("scheduler_addr"), k_default_scheduler_port,
-                              &error);
+    auto url =
+        parse_http_url(section.require_string("scheduler_addr"), k_default_scheduler_port, &error);
     if (!url) {
       section.fail("scheduler_addr", error);
     }
     return *url;
   }
   if (has_url) {
-    auto url = parse_http_url(section.require_string("scheduler_url"), k_default_scheduler_port,
-                              &error);
+    auto url =
+        parse_http_url(section.require_string("scheduler_url"), k_default_scheduler_port, &error);
     if (!url) {
       section.fail("scheduler_url", error);
     }

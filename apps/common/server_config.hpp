@@ -26,7 +26,7 @@ struct ServerConfig {
   ConfigSection builder;  // the [builder] table, validated by the sandbox plugin
   AuthSection scheduler_auth;
   std::vector<std::filesystem::path> plugin_dirs;
-  unsigned max_jobs = 0;  // concurrent jobs; 0 means one per CPU
+  unsigned max_jobs = 0;                                   // concurrent jobs; 0 means one per CPU
   std::optional<std::chrono::seconds> heartbeat_interval;  // default: what the scheduler asks
 };
 

@@ -1,11 +1,11 @@
 #include "tar_stream.hpp"
 
+#include <fstream>
+#include <memory>
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
-
-#include <fstream>
-#include <memory>
 
 namespace sccache {
 namespace {
@@ -64,7 +64,7 @@ void write_tar_zst(std::ostream& out, const std::vector<TarEntry>& entries, int 
     throw ArchiveError("cannot start archive: " + error_of(a.get()));
   }
   std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(archive_entry_new(),
-                                                                  archive_entry_free);
+                                                                 archive_entry_free);
   std::vector<char> buffer(256 * 1024);
   for (const auto& e : entries) {
     archive_entry_clear(entry.get());
@@ -92,10 +92,10 @@ void write_tar_zst(std::ostream& out, const std::vector<TarEntry>& entries, int 
     }
     uint64_t left = size;
     while (left > 0 && file) {
-      file.read(buffer.data(), static_cast<std::streamsize>(std::min<uint64_t>(left, buffer.size())));
+      file.read(buffer.data(),
+                static_cast<std::streamsize>(std::min<uint64_t>(left, buffer.size())));
       auto got = file.gcount();
-      if (got <= 0 ||
-          archive_write_data(a.get(), buffer.data(), static_cast<size_t>(got)) < 0) {
+      if (got <= 0 || archive_write_data(a.get(), buffer.data(), static_cast<size_t>(got)) < 0) {
         throw ArchiveError(fmt::format("cannot write {}: {}", e.name, error_of(a.get())));
       }
       left -= static_cast<uint64_t>(got);
@@ -165,9 +165,9 @@ std::vector<std::string> extract_tar(std::istream& in, const std::filesystem::pa
       }
       out.write(buffer.data(), got);
     }
-    std::filesystem::permissions(target,
-                                 static_cast<std::filesystem::perms>(archive_entry_perm(entry) & 0755),
-                                 std::filesystem::perm_options::replace);
+    std::filesystem::permissions(
+        target, static_cast<std::filesystem::perms>(archive_entry_perm(entry) & 0755),
+        std::filesystem::perm_options::replace);
     names.push_back(name);
   }
   return names;

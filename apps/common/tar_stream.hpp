@@ -17,9 +17,9 @@ class ArchiveError : public std::runtime_error {
 };
 
 struct TarEntry {
-  std::string name;                 // the path in the archive (an absolute job path is fine)
-  std::filesystem::path source;     // host file to read, if `contents` is not used
-  std::string contents;             // in-memory contents, used when `source` is empty
+  std::string name;              // the path in the archive (an absolute job path is fine)
+  std::filesystem::path source;  // host file to read, if `contents` is not used
+  std::string contents;          // in-memory contents, used when `source` is empty
   unsigned mode = 0644;
 };
 

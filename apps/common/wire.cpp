@@ -1,13 +1,13 @@
 #include "wire.hpp"
 
+#include <sstream>
+
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
-
-#include <sstream>
 
 namespace sccache::wire {
 namespace {
@@ -232,7 +232,8 @@ SchedulerStatus SchedulerStatus::from_json(std::string_view text) {
       server.num_cpus = required_u32(entry, "num_cpus");
       server.max_jobs = required_u32(entry, "max_jobs");
       server.running_jobs = required_u32(entry, "running_jobs");
-      server.last_heartbeat_ms = static_cast<uint64_t>(required<int64_t>(entry, "last_heartbeat_ms"));
+      server.last_heartbeat_ms =
+          static_cast<uint64_t>(required<int64_t>(entry, "last_heartbeat_ms"));
       server.sandbox = optional<std::string>(entry, "sandbox", "");
       s.servers.push_back(std::move(server));
     }
@@ -353,7 +354,8 @@ JobCommand JobCommand::from_json(std::string_view text) {
       if (!pair || pair->size() != 2) {
         throw WireError("field 'environment' holds a malformed pair");
       }
-      c.environment.emplace_back(pair->getElement<std::string>(0), pair->getElement<std::string>(1));
+      c.environment.emplace_back(pair->getElement<std::string>(0),
+                                 pair->getElement<std::string>(1));
     }
   }
   c.cwd = required<std::string>(o, "cwd");

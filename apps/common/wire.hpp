@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <istream>
 #include <ostream>
-#include <utility>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sccache::wire {

@@ -1,12 +1,12 @@
 #include "dist_main.hpp"
 
-#include <signal.h>
-#include <spdlog/spdlog.h>
-
 #include <cstring>
 #include <iostream>
+#include <signal.h>
 #include <string>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "build_server.hpp"
 #include "daemon_main.hpp"
@@ -17,7 +17,8 @@
 namespace sccache {
 namespace {
 
-constexpr const char* k_usage = R"(sccache-dist: the scheduler and build server of sccache distributed compilation
+constexpr const char* k_usage =
+    R"(sccache-dist: the scheduler and build server of sccache distributed compilation
 
 Usage:
   sccache-dist scheduler --config <scheduler.conf>   run the scheduler (one per cluster)

@@ -1,3 +1,5 @@
 #include "dist_main.hpp"
 
-int main(int argc, char** argv) { return sccache::dist_main(argc, argv); }
+int main(int argc, char** argv) {
+  return sccache::dist_main(argc, argv);
+}

@@ -1,3 +1,5 @@
 #include "client_main.hpp"
 
-int main(int argc, char** argv) { return sccache::client_main(argc, argv); }
+int main(int argc, char** argv) {
+  return sccache::client_main(argc, argv);
+}

@@ -38,22 +38,24 @@ Scheduler::Scheduler(SchedulerConfig config)
                     [this](ServerRequest& rq, ServerResponse& rs) { handle_job_failed(rq, rs); });
   m_http->add_route("POST", std::string(wire::k_jobs_done_path),
                     [this](ServerRequest& rq, ServerResponse& rs) { handle_jobs_done(rq, rs); });
-  m_http->add_route("GET", std::string(wire::k_health_path),
-                    [](ServerRequest&, ServerResponse& rs) {
-                      reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})",
-                                                      software_version()));
-                    });
+  m_http->add_route(
+      "GET", std::string(wire::k_health_path), [](ServerRequest&, ServerResponse& rs) {
+        reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})", software_version()));
+      });
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
 void Scheduler::start() {
   m_http->start();
   m_reaper = std::thread([this] { reap_loop(); });
-  m_log->info("scheduler {} listening on {}:{} (client auth: {}, server auth: {}, server timeout "
-              "{}s)",
-              software_version(), m_config.listen.host, m_http->port(), m_config.client_auth.type,
-              m_config.server_auth.type, m_config.server_timeout.count());
+  m_log->info(
+      "scheduler {} listening on {}:{} (client auth: {}, server auth: {}, server timeout "
+      "{}s)",
+      software_version(), m_config.listen.host, m_http->port(), m_config.client_auth.type,
+      m_config.server_auth.type, m_config.server_timeout.count());
 }
 
 void Scheduler::stop() {
@@ -72,12 +74,14 @@ void Scheduler::stop() {
   m_http->stop();
 }
 
-uint16_t Scheduler::port() const { return m_http->port(); }
+uint16_t Scheduler::port() const {
+  return m_http->port();
+}
 
 void Scheduler::reap_loop() {
   // Check often enough that a dead server is noticed within ~1 s of its timeout.
-  const auto period = std::min<std::chrono::milliseconds>(std::chrono::seconds(1),
-                                                          m_servers.timeout() / 4);
+  const auto period =
+      std::min<std::chrono::milliseconds>(std::chrono::seconds(1), m_servers.timeout() / 4);
   std::unique_lock lock(m_mutex);
   while (!m_wake.wait_for(lock, period, [this] { return m_stopping; })) {
     lock.unlock();
@@ -129,7 +133,8 @@ void Scheduler::handle_heartbeat(ServerRequest& request, ServerResponse& respons
   const std::string id = heartbeat.server_id;
   const uint32_t cpus = heartbeat.num_cpus;
   const uint32_t jobs = heartbeat.max_jobs;
-  const bool is_new = m_servers.record_heartbeat(std::move(heartbeat), ServerRegistry::Clock::now());
+  const bool is_new =
+      m_servers.record_heartbeat(std::move(heartbeat), ServerRegistry::Clock::now());
   if (is_new) {
     m_log->info("build server {} registered from {}: {} CPUs, {} job slots", id,
                 request.peer_address(), cpus, jobs);
@@ -156,9 +161,9 @@ void Scheduler::handle_alloc(ServerRequest& request, ServerResponse& response) {
   }
   const auto now = ServerRegistry::Clock::now();
   std::optional<Allocation> allocation =
-      alloc.wait_ms == 0
-          ? m_servers.allocate(alloc.toolchain_id, now)
-          : m_servers.allocate_waiting(alloc.toolchain_id, std::chrono::milliseconds(alloc.wait_ms));
+      alloc.wait_ms == 0 ? m_servers.allocate(alloc.toolchain_id, now)
+                         : m_servers.allocate_waiting(alloc.toolchain_id,
+                                                      std::chrono::milliseconds(alloc.wait_ms));
   if (!allocation) {
     const size_t live = m_servers.live_servers(now);
     m_log->debug("no capacity for a job from {} ({} live servers)", request.peer_address(), live);
@@ -172,9 +177,9 @@ void Scheduler::handle_alloc(ServerRequest& request, ServerResponse& response) {
   reply.server_id = allocation->server_id;
   reply.cert_sha256 = allocation->cert_sha256;
   reply.need_toolchain = allocation->need_toolchain;
-  reply.job_token = issue_job_token(
-      allocation->job_key, {allocation->job_id, allocation->server_id, alloc.toolchain_id},
-      k_job_token_lifetime);
+  reply.job_token = issue_job_token(allocation->job_key,
+                                    {allocation->job_id, allocation->server_id, alloc.toolchain_id},
+                                    k_job_token_lifetime);
   m_log->debug("job {} -> {} (toolchain {}{})", reply.job_id, reply.server_id,
                alloc.toolchain_id.substr(0, 12), reply.need_toolchain ? ", to upload" : "");
   reply_json(response, 200, reply.to_json());

@@ -1,8 +1,8 @@
 #include "server_registry.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 
 namespace sccache {
 
@@ -11,7 +11,9 @@ constexpr double k_missing_toolchain_penalty = 0.25;
 constexpr double k_backoff_penalty = 100.0;
 constexpr auto k_promise_lifetime = std::chrono::seconds(60);
 
-uint32_t capacity(const wire::Heartbeat& hb) { return hb.max_jobs + std::max(1u, hb.max_jobs / 4); }
+uint32_t capacity(const wire::Heartbeat& hb) {
+  return hb.max_jobs + std::max(1u, hb.max_jobs / 4);
+}
 }  // namespace
 
 bool ServerRegistry::record_heartbeat(wire::Heartbeat heartbeat, Clock::time_point now) {
@@ -28,7 +30,8 @@ bool ServerRegistry::record_heartbeat(wire::Heartbeat heartbeat, Clock::time_poi
     entry = Entry{};
   }
   // Toolchains: what the server holds, plus recent promises (uploads that may be under way).
-  entry.toolchains = std::set<std::string>(heartbeat.toolchains.begin(), heartbeat.toolchains.end());
+  entry.toolchains =
+      std::set<std::string>(heartbeat.toolchains.begin(), heartbeat.toolchains.end());
   std::erase_if(entry.toolchains_promised,
                 [&](const auto& p) { return now - p.second > k_promise_lifetime; });
   // Assignments: running ones stay; others get a grace period to start; none lives forever.
@@ -81,12 +84,13 @@ wire::SchedulerStatus ServerRegistry::status(Clock::time_point now) const {
 
 size_t ServerRegistry::live_servers(Clock::time_point now) const {
   std::lock_guard lock(m_mutex);
-  return static_cast<size_t>(std::count_if(m_servers.begin(), m_servers.end(), [&](const auto& s) {
-    return is_live(s.second, now);
-  }));
+  return static_cast<size_t>(std::count_if(m_servers.begin(), m_servers.end(),
+                                           [&](const auto& s) { return is_live(s.second, now); }));
 }
 
-std::string ServerRegistry::new_job_id() { return fmt::format("{:016x}", m_random()); }
+std::string ServerRegistry::new_job_id() {
+  return fmt::format("{:016x}", m_random());
+}
 
 std::optional<Allocation> ServerRegistry::allocate(const std::string& toolchain_id,
                                                    Clock::time_point now) {

@@ -5,7 +5,8 @@
 // jobs are told not to upload it again, and the server holds them until that upload completes.
 //
 // Placement: among live servers with a free slot, the lowest score wins, where
-//   score = assigned jobs / job slots  (+ 0.25 without the job's toolchain)  (+ 100 while backing off)
+//   score = assigned jobs / job slots  (+ 0.25 without the job's toolchain)  (+ 100 while backing
+//   off)
 // A server may take a few more jobs than it has slots ("preload", a quarter of its slots, at
 // least one) so its next job's inputs arrive while the current one compiles. A server that failed
 // a job is backed off for 1 s, doubling per consecutive failure up to 60 s; a finished job clears

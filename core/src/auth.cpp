@@ -1,8 +1,8 @@
 #include "sccache/auth.hpp"
 
-#include <openssl/crypto.h>
-
 #include <cctype>
+
+#include <openssl/crypto.h>
 
 namespace sccache {
 

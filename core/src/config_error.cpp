@@ -22,8 +22,8 @@ std::string format_config_error(const std::filesystem::path& file, uint32_t line
 
 }  // namespace
 
-ConfigError::ConfigError(std::filesystem::path file, uint32_t line, uint32_t column, std::string key,
-                         const std::string& message)
+ConfigError::ConfigError(std::filesystem::path file, uint32_t line, uint32_t column,
+                         std::string key, const std::string& message)
     : std::runtime_error(format_config_error(file, line, column, key, message)),
       m_file(std::move(file)),
       m_line(line),

@@ -1,13 +1,13 @@
 #include "sccache/config_section.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <sstream>
+
+#include <fmt/format.h>
 
 namespace sccache {
 namespace {
@@ -41,7 +41,9 @@ ConfigSection::ConfigSection(std::filesystem::path file, std::string key_path,
                              const toml::table& table)
     : m_file(std::move(file)), m_key_path(std::move(key_path)), m_table(&table) {}
 
-bool ConfigSection::contains(std::string_view key) const { return node(key) != nullptr; }
+bool ConfigSection::contains(std::string_view key) const {
+  return node(key) != nullptr;
+}
 
 std::string ConfigSection::full_key(std::string_view key) const {
   if (m_key_path.empty()) {
@@ -53,7 +55,9 @@ std::string ConfigSection::full_key(std::string_view key) const {
   return fmt::format("{}.{}", m_key_path, key);
 }
 
-const toml::node* ConfigSection::node(std::string_view key) const { return m_table->get(key); }
+const toml::node* ConfigSection::node(std::string_view key) const {
+  return m_table->get(key);
+}
 
 void ConfigSection::fail_at(const toml::source_region& where, std::string_view key,
                             const std::string& message) const {

@@ -60,8 +60,12 @@ Remover& remover() {
 
 }  // namespace
 
-void remove_tree_later(std::filesystem::path path) { remover().push(std::move(path)); }
+void remove_tree_later(std::filesystem::path path) {
+  remover().push(std::move(path));
+}
 
-void flush_deferred_removals() { remover().flush(); }
+void flush_deferred_removals() {
+  remover().flush();
+}
 
 }  // namespace sccache

@@ -2,6 +2,8 @@
 
 namespace sccache {
 
-const char* core_build_fingerprint() noexcept { return SCCACHE_BUILD_FINGERPRINT; }
+const char* core_build_fingerprint() noexcept {
+  return SCCACHE_BUILD_FINGERPRINT;
+}
 
 }  // namespace sccache

@@ -1,13 +1,13 @@
 #include "sccache/plugin_registry.hpp"
 
-#include <dlfcn.h>
-#include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 
 #include "sccache/build_fingerprint.hpp"
 
@@ -53,8 +53,9 @@ std::optional<std::string> unsafe_permissions(const fs::path& path) {
     return fmt::format("cannot stat: {}", std::strerror(errno));
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    return fmt::format("{} is group- or world-writable (mode {:o}); refusing to load plugins from it",
-                       path.string(), st.st_mode & 07777);
+    return fmt::format(
+        "{} is group- or world-writable (mode {:o}); refusing to load plugins from it",
+        path.string(), st.st_mode & 07777);
   }
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
     return fmt::format("{} is owned by uid {}, neither root nor this process's user", path.string(),
@@ -74,16 +75,17 @@ std::optional<std::string> validate_descriptor(const sccache_plugin_descriptor* 
                        d->struct_size, k_min_descriptor_size);
   }
   if (d->abi_version != SCCACHE_PLUGIN_ABI_VERSION) {
-    return fmt::format("plugin ABI version {} does not match this host's version {}; rebuild the "
-                       "plugin against this sccache SDK",
-                       d->abi_version, SCCACHE_PLUGIN_ABI_VERSION);
+    return fmt::format(
+        "plugin ABI version {} does not match this host's version {}; rebuild the "
+        "plugin against this sccache SDK",
+        d->abi_version, SCCACHE_PLUGIN_ABI_VERSION);
   }
   if (d->build_fingerprint == nullptr ||
       std::strcmp(d->build_fingerprint, core_build_fingerprint()) != 0) {
-    return fmt::format("build fingerprint '{}' does not match this host's '{}'; rebuild the plugin "
-                       "with the same compiler and libraries",
-                       d->build_fingerprint ? d->build_fingerprint : "(none)",
-                       core_build_fingerprint());
+    return fmt::format(
+        "build fingerprint '{}' does not match this host's '{}'; rebuild the plugin "
+        "with the same compiler and libraries",
+        d->build_fingerprint ? d->build_fingerprint : "(none)", core_build_fingerprint());
   }
   if (std::strcmp(plugin_kind_name(d->kind), "?") == 0) {
     return fmt::format("unknown plugin kind {}", d->kind);
@@ -97,9 +99,11 @@ std::optional<std::string> validate_descriptor(const sccache_plugin_descriptor* 
   return std::nullopt;
 }
 
-PluginRegistry::PluginRegistry(std::vector<fs::path> search_dirs) : m_dirs(std::move(search_dirs)) {}
+PluginRegistry::PluginRegistry(std::vector<fs::path> search_dirs)
+    : m_dirs(std::move(search_dirs)) {}
 
-std::vector<fs::path> PluginRegistry::default_search_dirs(const std::vector<fs::path>& config_dirs) {
+std::vector<fs::path> PluginRegistry::default_search_dirs(
+    const std::vector<fs::path>& config_dirs) {
   std::vector<fs::path> dirs = config_dirs;
   if (const char* env = std::getenv("SCCACHE_PLUGIN_PATH"); env != nullptr && *env != '\0') {
     std::string_view rest(env);
@@ -162,11 +166,13 @@ const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
                                   error ? error : "unknown dlopen error"));
   }
   // Never dlclose: objects created by the plugin may outlive any handle we could track.
-  auto entry = reinterpret_cast<sccache_plugin_entry_fn>(::dlsym(handle, SCCACHE_PLUGIN_ENTRY_NAME));
+  auto entry =
+      reinterpret_cast<sccache_plugin_entry_fn>(::dlsym(handle, SCCACHE_PLUGIN_ENTRY_NAME));
   if (entry == nullptr) {
-    throw PluginError(fmt::format("plugin {}: missing entry symbol '{}'; is it an sccache plugin "
-                                  "built for this ABI version?",
-                                  file.string(), SCCACHE_PLUGIN_ENTRY_NAME));
+    throw PluginError(
+        fmt::format("plugin {}: missing entry symbol '{}'; is it an sccache plugin "
+                    "built for this ABI version?",
+                    file.string(), SCCACHE_PLUGIN_ENTRY_NAME));
   }
   const sccache_plugin_descriptor* descriptor = entry();
   if (auto problem = validate_descriptor(descriptor)) {
@@ -212,8 +218,8 @@ void* PluginRegistry::find(uint32_t kind, std::string_view type) {
   std::string known;
   for (const auto& [k, index] : m_by_type) {
     if (k.first == kind) {
-      known += fmt::format("{}'{}' ({})", known.empty() ? "" : ", ", k.second,
-                           m_plugins[index].origin);
+      known +=
+          fmt::format("{}'{}' ({})", known.empty() ? "" : ", ", k.second, m_plugins[index].origin);
     }
   }
   std::string searched;
@@ -239,6 +245,8 @@ const TransportFactory& PluginRegistry::transport(std::string_view type) {
   return *static_cast<const TransportFactory*>(find(SCCACHE_PLUGIN_KIND_TRANSPORT, type));
 }
 
-std::vector<LoadedPlugin> PluginRegistry::loaded() const { return m_plugins; }
+std::vector<LoadedPlugin> PluginRegistry::loaded() const {
+  return m_plugins;
+}
 
 }  // namespace sccache

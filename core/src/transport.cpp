@@ -1,8 +1,8 @@
 #include "sccache/transport.hpp"
 
-#include <fmt/format.h>
-
 #include <strings.h>
+
+#include <fmt/format.h>
 
 namespace sccache {
 

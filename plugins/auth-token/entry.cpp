@@ -1,4 +1,5 @@
 #include "sccache/plugin.hpp"
+
 #include "token_auth.hpp"
 
 SCCACHE_EXPORT_PLUGIN(sccache::auth_token::descriptor)

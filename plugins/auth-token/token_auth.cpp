@@ -20,9 +20,10 @@ std::string configured_token(std::string_view type, AuthRole role, const ConfigS
   if (type == k_insecure_type) {
     config.reject_unknown_keys({"type"});
     host.logger("auth-token")
-        ->warn("[{}] type = \"DANGEROUSLY_INSECURE\": anyone who can reach this port is trusted; "
-               "use it only on a private test network",
-               config.key_path());
+        ->warn(
+            "[{}] type = \"DANGEROUSLY_INSECURE\": anyone who can reach this port is trusted; "
+            "use it only on a private test network",
+            config.key_path());
     return is_client_role(role) ? k_insecure_client_token : k_insecure_server_token;
   }
   config.reject_unknown_keys({"type", "token"});
@@ -44,7 +45,8 @@ class BearerProvider final : public CredentialProvider {
 
 class TokenVerifier final : public CredentialVerifier {
  public:
-  TokenVerifier(std::string expected, AuthRole role) : m_expected(std::move(expected)), m_role(role) {}
+  TokenVerifier(std::string expected, AuthRole role)
+      : m_expected(std::move(expected)), m_role(role) {}
 
   AuthDecision verify(const AuthRequest& request) const override {
     if (request.authorization.empty()) {

@@ -1,7 +1,5 @@
 #include "job_dir.hpp"
 
-#include "sccache/deferred_removal.hpp"
-
 #include <cerrno>
 #include <cstring>
 #include <sys/stat.h>
@@ -9,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sccache/deferred_removal.hpp"
 #include "sccache/sandbox.hpp"
 
 #include "fs_util.hpp"

@@ -1,17 +1,21 @@
 #include "cluster_fixture.hpp"
 
+#include <unistd.h>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 namespace sccache::test {
 namespace fs = std::filesystem;
 
-fs::path sccache_dist_binary() { return bin_dir() / "sccache-dist"; }
-fs::path sccache_binary() { return bin_dir() / "sccache"; }
+fs::path sccache_dist_binary() {
+  return bin_dir() / "sccache-dist";
+}
+fs::path sccache_binary() {
+  return bin_dir() / "sccache";
+}
 
 void require_overlay_builder() {
   if (::geteuid() != 0) {
@@ -42,7 +46,8 @@ size_t Cluster::start_server(const std::string& token, const fs::path& cache_dir
   const size_t index = m_servers.size();
   const uint16_t port = free_port();
   const fs::path conf = m_dir / fmt::format("server{}.conf", index);
-  write_file(conf, fmt::format(R"(# This is where client toolchains will be stored.
+  write_file(conf,
+             fmt::format(R"(# This is where client toolchains will be stored.
 cache_dir = "{5}"
 public_addr = "127.0.0.1:{2}"
 scheduler_url = "http://127.0.0.1:{3}"
@@ -56,10 +61,9 @@ bwrap_path = "/usr/bin/bwrap"
 type = "token"
 token = "{4}"
 )",
-                               m_dir.path().string(), index, port, m_scheduler_port, token,
-                               cache_dir.empty()
-                                   ? (m_dir / fmt::format("toolchains{}", index)).string()
-                                   : cache_dir.string()));
+                         m_dir.path().string(), index, port, m_scheduler_port, token,
+                         cache_dir.empty() ? (m_dir / fmt::format("toolchains{}", index)).string()
+                                           : cache_dir.string()));
   m_servers.push_back(std::make_unique<ChildProcess>(
       std::vector<std::string>{sccache_dist_binary().string(), "server", "--config", conf.string()},
       std::map<std::string, std::string>{{"RUST_LOG", "debug"}}, fs::path(), m_dir.path()));

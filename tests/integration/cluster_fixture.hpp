@@ -43,8 +43,7 @@ class Cluster {
   // its [dist] table.
   std::filesystem::path client_config(const std::string& token = "my client token",
                                       const std::string& extra_dist = "");
-  RunResult sccache(std::vector<std::string> args,
-                    const std::string& token = "my client token");
+  RunResult sccache(std::vector<std::string> args, const std::string& token = "my client token");
   // Runs `sccache <args>` in `cwd` with the given client config.
   RunResult sccache_in(const std::filesystem::path& cwd, std::vector<std::string> args,
                        const std::filesystem::path& config);

@@ -1,15 +1,14 @@
 // A real scheduler and real build servers on loopback, driven by the real sccache client.
+#include <signal.h>
+#include <sstream>
+#include <unistd.h>
+
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
 #include <catch2/catch.hpp>
-#include <signal.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
-
-#include <sstream>
 
 #include "cluster_fixture.hpp"
 
@@ -127,7 +126,8 @@ TEST_CASE("a server with the wrong token is refused, and no log shows a token") 
 
   cluster.scheduler().signal(SIGTERM);
   cluster.scheduler().wait();
-  for (const ChildProcess* process : {&cluster.scheduler(), &cluster.server(0), &cluster.server(1)}) {
+  for (const ChildProcess* process :
+       {&cluster.scheduler(), &cluster.server(0), &cluster.server(1)}) {
     const std::string logs = process->stderr_text() + process->stdout_text();
     for (const char* secret :
          {"client-secret-AAAA", "server-secret-BBBB", "wrong-secret-CCCC", "wrong-client-DDDD"}) {
@@ -143,8 +143,9 @@ TEST_CASE("bad requests get a 4xx and the scheduler keeps serving") {
   const uint16_t port = cluster.scheduler_port();
   CHECK(http(port, "POST", "/api/v2/server/heartbeat", "{not json").first == 400);
   CHECK(http(port, "POST", "/api/v2/server/heartbeat", R"({"protocol":2})").first == 400);
-  CHECK(http(port, "POST", "/api/v2/server/heartbeat", std::string(1000, 'x'), "", 64 << 20).first ==
-        413);
+  CHECK(
+      http(port, "POST", "/api/v2/server/heartbeat", std::string(1000, 'x'), "", 64 << 20).first ==
+      413);
   auto [status, body] = http(port, "GET", "/api/v2/status");
   CHECK(status == 401);
   CHECK(body.find("no bearer token") != std::string::npos);
@@ -213,8 +214,9 @@ TEST_CASE("a malformed config stops the daemon with file, line and key") {
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("bad.conf:7:1: key 'server_auth.tokn': unknown key") != std::string::npos);
 
-  write_file(cluster.dir() / "unknown.conf",
-             "[client_auth]\ntype = \"kerberos\"\n[server_auth]\ntype = \"token\"\ntoken = \"x\"\n");
+  write_file(
+      cluster.dir() / "unknown.conf",
+      "[client_auth]\ntype = \"kerberos\"\n[server_auth]\ntype = \"token\"\ntoken = \"x\"\n");
   RunResult unknown = run({sccache_dist_binary().string(), "scheduler", "--config",
                            (cluster.dir() / "unknown.conf").string()});
   CHECK(unknown.exit_code == 1);

@@ -1,17 +1,16 @@
 // Distributed compiles end to end: the real scheduler, a real build server (overlay + bwrap) and
 // the real client, compiling real code. Every remote object and depfile is compared byte for byte
 // with a local compile of the same command in the same directory.
+#include <fstream>
+#include <regex>
+#include <signal.h>
+#include <sstream>
+#include <sys/mount.h>
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
-#include <signal.h>
-#include <sys/mount.h>
-
 #include <fmt/format.h>
-
-#include <fstream>
-#include <regex>
-#include <sstream>
 
 #include "cluster_fixture.hpp"
 
@@ -57,6 +56,14 @@ uint64_t counter(const Poco::JSON::Object::Ptr& stats, const std::string& group,
   return object && object->has(key) ? object->getValue<uint64_t>(key) : 0;
 }
 
+// A scheduler and one build server, registered; returns the client config for them.
+fs::path start_one_server(Cluster& cluster) {
+  cluster.start_scheduler();
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(1));
+  return cluster.client_config();
+}
+
 struct Compiled {
   RunResult result;
   std::string object;
@@ -88,10 +95,7 @@ std::pair<Compiled, Compiled> compile_both(Cluster& cluster, const fs::path& con
 
 TEST_CASE("a real C project (Lua 5.4) compiles remotely to identical objects and depfiles") {
   Cluster cluster;
-  cluster.start_scheduler();
-  cluster.start_server();
-  REQUIRE(cluster.wait_for_servers(1));
-  const fs::path config = cluster.client_config();
+  const fs::path config = start_one_server(cluster);
   const fs::path src = lua_tree(cluster.dir() / "lua");
   fs::create_directories(src / "obj");
 
@@ -103,12 +107,13 @@ TEST_CASE("a real C project (Lua 5.4) compiles remotely to identical objects and
   }
   std::sort(sources.begin(), sources.end());
   REQUIRE(sources.size() >= 30);
-  const std::vector<std::string> flags = {"-std=gnu99", "-O2", "-Wall", "-Wextra",
-                                          "-DLUA_COMPAT_5_3", "-DLUA_USE_LINUX"};
+  const std::vector<std::string> flags = {
+      "-std=gnu99", "-O2", "-Wall", "-Wextra", "-DLUA_COMPAT_5_3", "-DLUA_USE_LINUX"};
   for (const auto& source : sources) {
     const std::string object = "obj/" + fs::path(source).replace_extension(".o").string();
     auto [local, remote] = compile_both(cluster, config, src, "gcc", flags, source, object);
-    INFO(source << "\nlocal stderr: " << local.result.err << "\nremote stderr: " << remote.result.err);
+    INFO(source << "\nlocal stderr: " << local.result.err
+                << "\nremote stderr: " << remote.result.err);
     REQUIRE(local.result.exit_code == 0);
     CHECK(remote.result.exit_code == 0);
     CHECK(remote.result.err == local.result.err);
@@ -124,16 +129,13 @@ TEST_CASE("a real C project (Lua 5.4) compiles remotely to identical objects and
 
 TEST_CASE("a real C++ project (this one) compiles remotely to identical objects") {
   Cluster cluster;
-  cluster.start_scheduler();
-  cluster.start_server();
-  REQUIRE(cluster.wait_for_servers(1));
-  const fs::path config = cluster.client_config();
+  const fs::path config = start_one_server(cluster);
   const fs::path tree = copy_tree(source_dir() / "core", cluster.dir() / "core");
   const std::vector<std::string> flags = {
       "-std=c++20", "-O2", "-Wall", "-Wextra", "-fPIC", "-I" + (tree / "include").string()};
   size_t compiled = 0;
-  for (const char* source : {"src/config_section.cpp", "src/plugin_registry.cpp", "src/auth.cpp",
-                             "src/transport.cpp"}) {
+  for (const char* source :
+       {"src/config_section.cpp", "src/plugin_registry.cpp", "src/auth.cpp", "src/transport.cpp"}) {
     auto [local, remote] = compile_both(cluster, config, tree, "g++", flags, source,
                                         fs::path(source).filename().replace_extension(".o"));
     INFO(source << "\nremote stderr: " << remote.result.err);
@@ -161,7 +163,8 @@ std::string info_without_producer(const std::string& info) {
   std::string out;
   std::istringstream in(info);
   for (std::string line; std::getline(in, line);) {
-    if (line.find("DW_AT_producer") != std::string::npos || line.find("Length:") != std::string::npos) {
+    if (line.find("DW_AT_producer") != std::string::npos ||
+        line.find("Length:") != std::string::npos) {
       continue;
     }
     out += std::regex_replace(line, offsets, "(offset)") + "\n";
@@ -171,10 +174,7 @@ std::string info_without_producer(const std::string& info) {
 
 TEST_CASE("with -g the code, files, lines and columns match; only the recorded switches differ") {
   Cluster cluster;
-  cluster.start_scheduler();
-  cluster.start_server();
-  REQUIRE(cluster.wait_for_servers(1));
-  const fs::path config = cluster.client_config();
+  const fs::path config = start_one_server(cluster);
   const fs::path src = lua_tree(cluster.dir() / "lua");
   for (const char* source : {"lapi.c", "lvm.c", "lstrlib.c"}) {
     INFO(source);
@@ -199,18 +199,15 @@ TEST_CASE("with -g the code, files, lines and columns match; only the recorded s
 
     // Without the recorded switches, the objects are byte-identical.
     auto [plain_local, plain_remote] =
-        compile_both(cluster, config, src, "gcc", {"-O1", "-g", "-gno-record-gcc-switches",
-                                                   "-DLUA_USE_LINUX"}, source, object);
+        compile_both(cluster, config, src, "gcc",
+                     {"-O1", "-g", "-gno-record-gcc-switches", "-DLUA_USE_LINUX"}, source, object);
     CHECK(plain_remote.object == plain_local.object);
   }
 }
 
 TEST_CASE("a compile error comes back exactly as the compiler printed it, and is not retried") {
   Cluster cluster;
-  cluster.start_scheduler();
-  cluster.start_server();
-  REQUIRE(cluster.wait_for_servers(1));
-  const fs::path config = cluster.client_config();
+  const fs::path config = start_one_server(cluster);
   const fs::path dir = cluster.dir() / "broken";
   write_file(dir / "bad.cc",
              "#include <vector>\nint f(std::vector<int> v) {\n  int unused = 1;\n  return v.size() "
@@ -298,9 +295,11 @@ TEST_CASE("every failure to distribute falls back to a correct local compile, co
     cluster.server(0).signal(SIGKILL);
     cluster.server(0).wait();
     cluster.start_server();
-    REQUIRE(wait_until([&] { return cluster.status().cpus_by_server.count(cluster.server_id(1)) == 1; },
-                       std::chrono::seconds(20)));
-    REQUIRE(wait_until([&] { return cluster.status().num_servers == 1; }, std::chrono::seconds(20)));
+    REQUIRE(
+        wait_until([&] { return cluster.status().cpus_by_server.count(cluster.server_id(1)) == 1; },
+                   std::chrono::seconds(20)));
+    REQUIRE(
+        wait_until([&] { return cluster.status().num_servers == 1; }, std::chrono::seconds(20)));
     REQUIRE(cluster.sccache_in(dir, {"--zero-stats"}, config).exit_code == 0);
     auto [local, remote] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
     CHECK(remote.result.exit_code == 0);
@@ -327,19 +326,16 @@ TEST_CASE("every failure to distribute falls back to a correct local compile, co
 
 TEST_CASE("non-distributable calls run locally and are indistinguishable from the compiler") {
   Cluster cluster;
-  cluster.start_scheduler();
-  cluster.start_server();
-  REQUIRE(cluster.wait_for_servers(1));
-  const fs::path config = cluster.client_config();
+  const fs::path config = start_one_server(cluster);
   const fs::path dir = cluster.dir() / "local";
   write_file(dir / "a.c", "int main(void) { return 3; }\n");
   write_file(dir / "b.c", "int g(void) { return 4; }\n");
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"gcc", "a.c", "-o", "prog"},          // compile and link
-           {"gcc", "-E", "a.c"},                  // preprocess only
-           {"gcc", "-c", "a.c", "b.c"},           // several sources
-           {"gcc", "--version"},                  // not a compile
-           {"gcc", "-c", "missing.c", "-o", "m.o"}, // an error from the compiler itself
+           {"gcc", "a.c", "-o", "prog"},             // compile and link
+           {"gcc", "-E", "a.c"},                     // preprocess only
+           {"gcc", "-c", "a.c", "b.c"},              // several sources
+           {"gcc", "--version"},                     // not a compile
+           {"gcc", "-c", "missing.c", "-o", "m.o"},  // an error from the compiler itself
        }) {
     RunResult local = run(args, {}, dir);
     RunResult remote = cluster.sccache_in(dir, args, config);
@@ -355,10 +351,7 @@ TEST_CASE("non-distributable calls run locally and are indistinguishable from th
 
 TEST_CASE("make -j through a masquerading symlink: identical objects, stats exact") {
   Cluster cluster;
-  cluster.start_scheduler();
-  cluster.start_server();
-  REQUIRE(cluster.wait_for_servers(1));
-  const fs::path config = cluster.client_config();
+  const fs::path config = start_one_server(cluster);
   const fs::path src = lua_tree(cluster.dir() / "lua");
   // A directory whose `gcc` is sccache, first in PATH, as distcc and ccache users set it up.
   const fs::path masquerade = cluster.dir() / "masquerade";
@@ -404,10 +397,7 @@ TEST_CASE("make -j through a masquerading symlink: identical objects, stats exac
 
 TEST_CASE("CMake's compiler launcher builds a C++ project through the cluster") {
   Cluster cluster;
-  cluster.start_scheduler();
-  cluster.start_server();
-  REQUIRE(cluster.wait_for_servers(1));
-  const fs::path config = cluster.client_config();
+  const fs::path config = start_one_server(cluster);
   const fs::path project = cluster.dir() / "cmake-project";
   write_file(project / "CMakeLists.txt",
              "cmake_minimum_required(VERSION 3.20)\nproject(demo CXX C)\n"
@@ -421,11 +411,10 @@ TEST_CASE("CMake's compiler launcher builds a C++ project through the cluster") 
              "#include <iostream>\n#include \"util.hpp\"\nextern \"C\" int helper(int);\n"
              "int main() { std::cout << greet(helper(1)) << std::endl; }\n");
   const std::map<std::string, std::string> env = {{"SCCACHE_CONF", config.string()}};
-  RunResult configure =
-      run({"cmake", "-S", project.string(), "-B", (project / "build").string(),
-           "-DCMAKE_C_COMPILER_LAUNCHER=" + sccache_binary().string(),
-           "-DCMAKE_CXX_COMPILER_LAUNCHER=" + sccache_binary().string()},
-          env);
+  RunResult configure = run({"cmake", "-S", project.string(), "-B", (project / "build").string(),
+                             "-DCMAKE_C_COMPILER_LAUNCHER=" + sccache_binary().string(),
+                             "-DCMAKE_CXX_COMPILER_LAUNCHER=" + sccache_binary().string()},
+                            env);
   REQUIRE(configure.exit_code == 0);
   REQUIRE(cluster.sccache_in(project, {"--zero-stats"}, config).exit_code == 0);
   RunResult build = run({"cmake", "--build", (project / "build").string(), "-j2"}, env);

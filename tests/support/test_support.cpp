@@ -1,22 +1,21 @@
 #include "test_support.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <iostream>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -102,12 +101,19 @@ fs::path env_path(const char* name) {
 }
 }  // namespace
 
-fs::path bin_dir() { return env_path("SCCACHE_TEST_BIN_DIR"); }
-fs::path source_dir() { return env_path("SCCACHE_TEST_SOURCE_DIR"); }
-fs::path build_dir() { return env_path("SCCACHE_TEST_BUILD_DIR"); }
+fs::path bin_dir() {
+  return env_path("SCCACHE_TEST_BIN_DIR");
+}
+fs::path source_dir() {
+  return env_path("SCCACHE_TEST_SOURCE_DIR");
+}
+fs::path build_dir() {
+  return env_path("SCCACHE_TEST_BUILD_DIR");
+}
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> extra_env,
-                           fs::path cwd, fs::path log_dir) {
+ChildProcess::ChildProcess(std::vector<std::string> argv,
+                           std::map<std::string, std::string> extra_env, fs::path cwd,
+                           fs::path log_dir) {
   if (log_dir.empty()) {
     std::string pattern = (fs::temp_directory_path() / "sccache-child-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
@@ -201,8 +207,12 @@ int ChildProcess::wait(std::chrono::milliseconds timeout) {
   return -1;
 }
 
-std::string ChildProcess::stdout_text() const { return read_file(m_stdout); }
-std::string ChildProcess::stderr_text() const { return read_file(m_stderr); }
+std::string ChildProcess::stdout_text() const {
+  return read_file(m_stdout);
+}
+std::string ChildProcess::stderr_text() const {
+  return read_file(m_stderr);
+}
 
 RunResult run(std::vector<std::string> argv, std::map<std::string, std::string> extra_env,
               fs::path cwd, std::chrono::milliseconds timeout) {

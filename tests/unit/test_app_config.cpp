@@ -104,9 +104,10 @@ type = "DANGEROUSLY_INSECURE"
   CHECK(scheduler.heartbeat_interval == std::chrono::seconds(2));
 
   std::string server_text(k_server_base);
-  server_text.replace(server_text.find("scheduler_addr = \"127.0.0.1\""), 28,
-                      "scheduler_url = \"http://10.0.0.5:10600/\"\nbind_address = \"0.0.0.0:10501\"\n"
-                      "toolchain_cache_size = \"10G\"\nmax_jobs = 3");
+  server_text.replace(
+      server_text.find("scheduler_addr = \"127.0.0.1\""), 28,
+      "scheduler_url = \"http://10.0.0.5:10600/\"\nbind_address = \"0.0.0.0:10501\"\n"
+      "toolchain_cache_size = \"10G\"\nmax_jobs = 3");
   auto server = server_from(server_text);
   CHECK(server.scheduler.address.host == "10.0.0.5");
   CHECK(server.scheduler.address.port == 10600);
@@ -151,8 +152,9 @@ TEST_CASE("a missing client config disables distribution") {
 TEST_CASE("bad input names file, line and key") {
   SECTION("unknown top-level key") {
     auto message = error_of([] {
-      scheduler_from("[client_auth]\ntype = \"token\"\ntoken = \"a\"\n[server_auth]\ntype = "
-                     "\"token\"\ntoken = \"b\"\n[extra]\nx = 1\n");
+      scheduler_from(
+          "[client_auth]\ntype = \"token\"\ntoken = \"a\"\n[server_auth]\ntype = "
+          "\"token\"\ntoken = \"b\"\n[extra]\nx = 1\n");
     });
     CHECK(message.find("scheduler.conf:7:2: key 'extra': unknown key") == 0);
   }
@@ -168,8 +170,9 @@ TEST_CASE("bad input names file, line and key") {
           "server.conf:2:15: key 'public_addr': expected a string, found an integer");
   }
   SECTION("missing required keys") {
-    CHECK(error_of([] { scheduler_from("[client_auth]\ntype = \"token\"\ntoken = \"a\"\n"); })
-              .find("key 'server_auth': missing required table") != std::string::npos);
+    CHECK(error_of([] {
+            scheduler_from("[client_auth]\ntype = \"token\"\ntoken = \"a\"\n");
+          }).find("key 'server_auth': missing required table") != std::string::npos);
     std::string text(k_server_base);
     text.erase(text.find("cache_dir"), text.find('\n') + 1);
     CHECK(error_of([&] { server_from(text); }).find("key 'cache_dir': missing required key") !=
@@ -195,8 +198,9 @@ TEST_CASE("bad input names file, line and key") {
   }
   SECTION("a removed auth type names its replacement") {
     auto message = error_of([] {
-      scheduler_from("[client_auth]\ntype = \"mozilla\"\n[server_auth]\ntype = \"token\"\ntoken "
-                     "= \"b\"\n");
+      scheduler_from(
+          "[client_auth]\ntype = \"mozilla\"\n[server_auth]\ntype = \"token\"\ntoken "
+          "= \"b\"\n");
     });
     CHECK(message.find("scheduler.conf:2:8: key 'client_auth.type'") == 0);
     CHECK(message.find("jwt_validate") != std::string::npos);
@@ -204,26 +208,27 @@ TEST_CASE("bad input names file, line and key") {
   SECTION("bad sizes and numbers") {
     std::string text(k_server_base);
     text.insert(0, "toolchain_cache_size = \"ten gigs\"\n");
-    CHECK(error_of([&] { server_from(text); }).find("server.conf:1:24: key 'toolchain_cache_size'") ==
-          0);
+    CHECK(error_of([&] {
+            server_from(text);
+          }).find("server.conf:1:24: key 'toolchain_cache_size'") == 0);
     CHECK(error_of([] {
-            scheduler_from("server_timeout_secs = 0\n[client_auth]\ntype = \"token\"\ntoken = "
-                           "\"a\"\n[server_auth]\ntype = \"token\"\ntoken = \"b\"\n");
+            scheduler_from(
+                "server_timeout_secs = 0\n[client_auth]\ntype = \"token\"\ntoken = "
+                "\"a\"\n[server_auth]\ntype = \"token\"\ntoken = \"b\"\n");
           }).find("key 'server_timeout_secs'") != std::string::npos);
   }
   SECTION("duplicate toolchain entries") {
     auto message = error_of([] {
-      client_from("[dist]\n[[dist.toolchains]]\ntype = \"no_dist\"\ncompiler_executable = "
-                  "\"/usr/bin/gcc\"\n[[dist.toolchains]]\ntype = \"no_dist\"\ncompiler_executable "
-                  "= \"/usr/bin/gcc\"\n");
+      client_from(
+          "[dist]\n[[dist.toolchains]]\ntype = \"no_dist\"\ncompiler_executable = "
+          "\"/usr/bin/gcc\"\n[[dist.toolchains]]\ntype = \"no_dist\"\ncompiler_executable "
+          "= \"/usr/bin/gcc\"\n");
     });
     CHECK(message.find("config:7:23: ") == 0);
     CHECK(message.find("dist.toolchains[1].compiler_executable") != std::string::npos);
   }
   SECTION("secrets stay out of messages") {
-    auto message = error_of([] {
-      client_from("[dist]\nscheduler_addr = \"s3cr3t-token/x\"\n");
-    });
+    auto message = error_of([] { client_from("[dist]\nscheduler_addr = \"s3cr3t-token/x\"\n"); });
     CHECK(message.find("config:2:18: key 'dist.scheduler_addr'") == 0);
     CHECK(message.find("s3cr3t") == std::string::npos);
   }

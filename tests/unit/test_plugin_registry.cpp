@@ -1,9 +1,11 @@
 // The plugin loader: good plugins load and serve their types; a wrong ABI, a wrong fingerprint, a
 // missing entry symbol, an unknown type and unsafe permissions fail with errors naming the file.
-#include <catch2/catch.hpp>
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
+
 #include "sccache/plugin_registry.hpp"
+
 #include "test_support.hpp"
 #include "token_auth.hpp"
 
@@ -12,7 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fixture_dir(const std::string& name) { return test::build_dir() / "test-plugins" / name; }
+fs::path fixture_dir(const std::string& name) {
+  return test::build_dir() / "test-plugins" / name;
+}
 fs::path fixture_file(const std::string& name) {
   return fixture_dir(name) / "sccache-auth-fixture.so";
 }
@@ -39,8 +43,8 @@ TEST_CASE("a good plugin loads from a search directory and serves its type") {
   const AuthFactory& factory = registry.auth("fixture_auth");
   auto host = make_default_host_context(AppRole::tool, fs::temp_directory_path());
   Table table("type = \"fixture_auth\"\n");
-  auto verifier = factory.create_verifier("fixture_auth", AuthRole::client_verifier,
-                                          table.section(), *host);
+  auto verifier =
+      factory.create_verifier("fixture_auth", AuthRole::client_verifier, table.section(), *host);
   CHECK(verifier->verify({"Bearer fixture", "", ""}).accepted);
   CHECK_FALSE(verifier->verify({"Bearer other", "", ""}).accepted);
   auto loaded = registry.loaded();

@@ -1,8 +1,8 @@
 // The scheduler's placement: lowest load, toolchain locality, preload slots, back-off after a
 // failure, freeing slots, expiry, restarts and waiting for capacity.
-#include <catch2/catch.hpp>
-
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "server_registry.hpp"
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <sstream>
+
+#include <catch2/catch.hpp>
 
 #include "wire.hpp"
 

@@ -3,10 +3,10 @@
 // mismatch means the two were built with different compilers, standards or library versions.
 #pragma once
 
+#include <version>
+
 #include <Poco/Version.h>
 #include <spdlog/version.h>
-
-#include <version>
 
 #include "sccache/plugin_abi.h"
 #include "sccache/toml.hpp"
@@ -22,7 +22,7 @@
 #define SCCACHE_FP_COMPILER "unknown"
 #endif
 
-#define SCCACHE_BUILD_FINGERPRINT                                                    \
+#define SCCACHE_BUILD_FINGERPRINT \
   "abi=" SCCACHE_FP_STR(SCCACHE_PLUGIN_ABI_VERSION) ";cxx=" SCCACHE_FP_COMPILER     \
   ";std=" SCCACHE_FP_STR(__cplusplus) ";glibcxx=" SCCACHE_FP_STR(_GLIBCXX_RELEASE)  \
   ";poco=" SCCACHE_FP_STR(POCO_VERSION) ";toml=" SCCACHE_FP_STR(TOML_LIB_MAJOR) "." \

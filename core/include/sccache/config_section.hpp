@@ -64,7 +64,8 @@ class ConfigSection {
   const toml::table* m_table;
 };
 
-// Parses a TOML file. Throws ConfigError (file, line, column) for unreadable files or syntax errors.
+// Parses a TOML file. Throws ConfigError (file, line, column) for unreadable files or syntax
+// errors.
 toml::table parse_config_file(const std::filesystem::path& file);
 // Parses TOML text that claims to come from `file` (for tests and --config -).
 toml::table parse_config_text(std::string_view text, const std::filesystem::path& file);

@@ -16,25 +16,24 @@
 #include "sccache/sandbox.hpp"
 #include "sccache/transport.hpp"
 
-#define SCCACHE_DEFINE_PLUGIN(NAME, KIND, FACTORY_BASE, FACTORY_OBJECT, VERSION, DESCRIPTION, \
-                              ...)                                                            \
-  const sccache_plugin_descriptor* NAME() noexcept {                                          \
-    static const char* const types[] = {__VA_ARGS__, nullptr};                                \
-    static const sccache_plugin_descriptor descriptor = {                                     \
-        sizeof(sccache_plugin_descriptor),                                                    \
-        SCCACHE_PLUGIN_ABI_VERSION,                                                           \
-        SCCACHE_BUILD_FINGERPRINT,                                                            \
-        KIND,                                                                                 \
-        types,                                                                                \
-        VERSION,                                                                              \
-        DESCRIPTION,                                                                          \
-        const_cast<void*>(static_cast<const void*>(                                           \
-            static_cast<const FACTORY_BASE*>(&(FACTORY_OBJECT))))};                           \
-    return &descriptor;                                                                       \
+#define SCCACHE_DEFINE_PLUGIN(NAME, KIND, FACTORY_BASE, FACTORY_OBJECT, VERSION, DESCRIPTION, ...) \
+  const sccache_plugin_descriptor* NAME() noexcept {                                               \
+    static const char* const types[] = {__VA_ARGS__, nullptr};                                     \
+    static const sccache_plugin_descriptor descriptor = {                                          \
+        sizeof(sccache_plugin_descriptor),                                                         \
+        SCCACHE_PLUGIN_ABI_VERSION,                                                                \
+        SCCACHE_BUILD_FINGERPRINT,                                                                 \
+        KIND,                                                                                      \
+        types,                                                                                     \
+        VERSION,                                                                                   \
+        DESCRIPTION,                                                                               \
+        const_cast<void*>(                                                                         \
+            static_cast<const void*>(static_cast<const FACTORY_BASE*>(&(FACTORY_OBJECT))))};       \
+    return &descriptor;                                                                            \
   }
 
-#define SCCACHE_EXPORT_PLUGIN(NAME)                                                         \
-  extern "C" __attribute__((visibility("default"))) const sccache_plugin_descriptor*        \
-  sccache_plugin_entry_v1(void) noexcept {                                                  \
-    return NAME();                                                                          \
+#define SCCACHE_EXPORT_PLUGIN(NAME)                                                  \
+  extern "C" __attribute__((visibility("default"))) const sccache_plugin_descriptor* \
+  sccache_plugin_entry_v1(void) noexcept {                                           \
+    return NAME();                                                                   \
   }

@@ -20,20 +20,20 @@ extern "C" {
 #endif
 
 typedef enum sccache_plugin_kind {
-  SCCACHE_PLUGIN_KIND_AUTH = 1,       /* factory is a sccache::AuthFactory* */
-  SCCACHE_PLUGIN_KIND_SANDBOX = 2,    /* factory is a sccache::SandboxFactory* */
-  SCCACHE_PLUGIN_KIND_TRANSPORT = 3,  /* factory is a sccache::TransportFactory* */
+  SCCACHE_PLUGIN_KIND_AUTH = 1,      /* factory is a sccache::AuthFactory* */
+  SCCACHE_PLUGIN_KIND_SANDBOX = 2,   /* factory is a sccache::SandboxFactory* */
+  SCCACHE_PLUGIN_KIND_TRANSPORT = 3, /* factory is a sccache::TransportFactory* */
 } sccache_plugin_kind;
 
 typedef struct sccache_plugin_descriptor {
-  uint32_t struct_size;           /* sizeof(sccache_plugin_descriptor) as the plugin saw it */
-  uint32_t abi_version;           /* SCCACHE_PLUGIN_ABI_VERSION the plugin was built against */
-  const char* build_fingerprint;  /* SCCACHE_BUILD_FINGERPRINT; must match the core byte for byte */
-  uint32_t kind;                  /* a sccache_plugin_kind */
-  const char* const* types;       /* NULL-terminated config `type` names this plugin serves */
-  const char* version;            /* the plugin's own version, for --version and logs */
-  const char* description;        /* one line, for logs */
-  void* factory;                  /* the kind's factory; static storage, never freed */
+  uint32_t struct_size;          /* sizeof(sccache_plugin_descriptor) as the plugin saw it */
+  uint32_t abi_version;          /* SCCACHE_PLUGIN_ABI_VERSION the plugin was built against */
+  const char* build_fingerprint; /* SCCACHE_BUILD_FINGERPRINT; must match the core byte for byte */
+  uint32_t kind;                 /* a sccache_plugin_kind */
+  const char* const* types;      /* NULL-terminated config `type` names this plugin serves */
+  const char* version;           /* the plugin's own version, for --version and logs */
+  const char* description;       /* one line, for logs */
+  void* factory;                 /* the kind's factory; static storage, never freed */
 } sccache_plugin_descriptor;
 
 typedef const sccache_plugin_descriptor* (*sccache_plugin_entry_fn)(void);

@@ -26,8 +26,8 @@ class SandboxError : public std::runtime_error {
 };
 
 struct SandboxJob {
-  std::string toolchain_id;  // prepared with prepare_toolchain() before run()
-  std::string executable;    // absolute path inside the toolchain
+  std::string toolchain_id;            // prepared with prepare_toolchain() before run()
+  std::string executable;              // absolute path inside the toolchain
   std::vector<std::string> arguments;  // argv[1..]
   std::vector<std::pair<std::string, std::string>> environment;
   std::string cwd;  // absolute path inside the job's root
@@ -42,8 +42,8 @@ struct SandboxJob {
 };
 
 struct SandboxResult {
-  int exit_code = -1;    // the compiler's exit status; -1 when killed by a signal
-  int term_signal = 0;   // the signal that killed it, 0 otherwise
+  int exit_code = -1;   // the compiler's exit status; -1 when killed by a signal
+  int term_signal = 0;  // the signal that killed it, 0 otherwise
   std::string stdout_data;
   std::string stderr_data;
   std::vector<std::string> collected;  // absolute job paths found and copied into outputs_root

@@ -43,7 +43,7 @@ class ServerRequest {
   virtual const std::string& query() const = 0;  // after '?', undecoded
   virtual const HeaderList& headers() const = 0;
   virtual const std::string& peer_address() const = 0;  // "ip:port"
-  virtual int64_t content_length() const = 0;            // -1 if unknown (chunked)
+  virtual int64_t content_length() const = 0;           // -1 if unknown (chunked)
   // The body, limited to the server's max_body_bytes (reading past it throws BodyTooLarge).
   virtual std::istream& body() = 0;
   // Reads the whole body; throws BodyTooLarge past `limit` or the server's limit.
@@ -102,8 +102,8 @@ class TransportServer {
   // Routes match by method and exact path, or by path prefix when `path` ends with '/'.
   // Call before start(). Unmatched requests get 404 (405 for a known path, wrong method).
   virtual void add_route(std::string method, std::string path, RouteHandler handler) = 0;
-  virtual void start() = 0;  // throws TransportError if it cannot bind
-  virtual void stop() = 0;   // stops accepting, waits for running handlers; idempotent
+  virtual void start() = 0;           // throws TransportError if it cannot bind
+  virtual void stop() = 0;            // stops accepting, waits for running handlers; idempotent
   virtual uint16_t port() const = 0;  // the bound port, after start()
   virtual std::optional<TlsIdentity> tls_identity() const = 0;
 };

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "sccache/plugin_registry.hpp"
+
 #include "test_support.hpp"
 #include "token_auth.hpp"
 
@@ -105,8 +106,9 @@ TEST_CASE("DANGEROUSLY_INSECURE uses the fixed upstream tokens per side") {
 
 TEST_CASE("config errors name the key and never the token") {
   Fixture missing("type = \"token\"\n");
-  CHECK(config_error([&] { missing.verifier("token", AuthRole::client_verifier); })
-            .find("key 'client_auth.token': missing required key") != std::string::npos);
+  CHECK(config_error([&] {
+          missing.verifier("token", AuthRole::client_verifier);
+        }).find("key 'client_auth.token': missing required key") != std::string::npos);
 
   Fixture extra("type = \"token\"\ntoken = \"hunter2-secret\"\ntokn = \"x\"\n");
   auto message = config_error([&] { extra.verifier("token", AuthRole::client_verifier); });
@@ -114,8 +116,9 @@ TEST_CASE("config errors name the key and never the token") {
   CHECK(message.find("hunter2") == std::string::npos);
 
   Fixture empty("type = \"token\"\ntoken = \"\"\n");
-  CHECK(config_error([&] { empty.verifier("token", AuthRole::client_verifier); })
-            .find("cannot be empty") != std::string::npos);
+  CHECK(config_error([&] {
+          empty.verifier("token", AuthRole::client_verifier);
+        }).find("cannot be empty") != std::string::npos);
 
   Fixture insecure_extra("type = \"DANGEROUSLY_INSECURE\"\ntoken = \"x\"\n");
   CHECK(config_error([&] {

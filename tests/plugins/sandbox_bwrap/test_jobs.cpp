@@ -4,8 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "sandbox_fixture.hpp"
 #include "sccache/deferred_removal.hpp"
+
+#include "sandbox_fixture.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

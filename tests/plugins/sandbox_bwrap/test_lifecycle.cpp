@@ -9,9 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include "sccache/config_error.hpp"
+#include "sccache/deferred_removal.hpp"
 
 #include "sandbox_fixture.hpp"
-#include "sccache/deferred_removal.hpp"
 
 using namespace sccache;
 using namespace sccache::test;
