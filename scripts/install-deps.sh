@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libpoco-dev libtomlplusplus-dev libssl-dev libarchive-dev libzstd-dev
   libspdlog-dev libfmt-dev catch2
-  bubblewrap zstd curl ca-certificates sudo procps bc dpkg-dev
+  bubblewrap zstd curl ca-certificates sudo procps bc dpkg-dev clang binutils make
 )
 
 missing=()

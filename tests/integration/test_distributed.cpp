@@ -205,6 +205,28 @@ TEST_CASE("with -g the code, files, lines and columns match; only the recorded s
   }
 }
 
+TEST_CASE("clang compiles remotely to identical objects") {
+  if (!fs::exists("/usr/bin/clang")) {
+    FAIL("clang is not installed: run scripts/install-deps.sh");
+  }
+  Cluster cluster;
+  const fs::path config = start_one_server(cluster);
+  const fs::path src = lua_tree(cluster.dir() / "lua");
+  for (const char* source : {"lapi.c", "lstrlib.c", "ltable.c"}) {
+    INFO(source);
+    auto [local, remote] =
+        compile_both(cluster, config, src, "clang", {"-O2", "-Wall", "-DLUA_USE_LINUX"}, source,
+                     fs::path(source).replace_extension(".o").string());
+    REQUIRE(local.result.exit_code == 0);
+    CHECK(remote.result.exit_code == 0);
+    CHECK(remote.result.err == local.result.err);
+    CHECK(remote.object == local.object);
+    CHECK(remote.depfile == local.depfile);
+  }
+  auto stats = stats_json(cluster, config);
+  CHECK(stats->getValue<uint64_t>("remote_compiles") == 3);
+}
+
 TEST_CASE("a compile error comes back exactly as the compiler printed it, and is not retried") {
   Cluster cluster;
   const fs::path config = start_one_server(cluster);
