@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <clocale>
+#include <functional>
 #include <iostream>
 #include <langinfo.h>
 #include <random>
@@ -112,7 +113,8 @@ class Invocation {
   int run();
 
  private:
-  int compile_locally();
+  // Runs the original command here; `count` adds the reason to the stats in the same update.
+  int compile_locally(const std::function<void(ClientStats&)>& count);
   int run_remote(const compiler::CompilePlan& plan, const ClientConfig& config);
   // Puts outputs extracted under `root` at their real paths; false if one is missing.
   bool install_outputs(const compiler::CompilePlan& plan, const fs::path& root);
@@ -124,15 +126,16 @@ class Invocation {
   std::optional<StatsFile> m_stats;
 };
 
-int Invocation::compile_locally() {
-  std::vector<std::string> args = m_argv;
+int Invocation::compile_locally(const std::function<void(ClientStats&)>& count) {
   const auto start = Clock::now();
-  int code = run_inherited(m_compiler, args);
+  int code = run_inherited(m_compiler, m_argv);
   if (m_stats) {
     const uint64_t ms = elapsed_ms(start);
     m_stats->update([&](ClientStats& s) {
+      s.compile_requests++;
       s.local_compiles++;
       s.local_time_ms += ms;
+      count(s);
     });
   }
   return code;
@@ -171,8 +174,7 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
     throw DistFailure(FallbackReason::toolchain_packaging, e.what());
   }
   if (!toolchain) {
-    m_stats->update([](ClientStats& s) { s.not_distributed["no_dist"]++; });
-    return compile_locally();
+    return compile_locally([](ClientStats& s) { s.not_distributed["no_dist"]++; });
   }
   timer.mark("toolchain");
   // Preprocess here: headers never leave this machine, and the depfile is written now.
@@ -191,8 +193,7 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
   Captured cpp = run_captured(m_compiler, preprocess);
   if (cpp.exit_code != 0) {
     // The code does not preprocess: let the real compiler say so, exactly as it would.
-    m_stats->update([&](ClientStats& s) { s.not_distributed["preprocessor_error"]++; });
-    return compile_locally();
+    return compile_locally([](ClientStats& s) { s.not_distributed["preprocessor_error"]++; });
   }
   timer.mark("preprocess");
 
@@ -242,8 +243,7 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
       }
       // The cluster is full. A free local CPU takes the job; otherwise wait for a remote slot.
       if (auto slot = LocalSlot::try_acquire(client_dir / "slots", usable_cpus())) {
-        m_stats->update([](ClientStats& s) { s.local_fallbacks["no_capacity"]++; });
-        return compile_locally();
+        return compile_locally([](ClientStats& s) { s.local_fallbacks["no_capacity"]++; });
       }
       outcome = client.run(job, outputs_root, k_queue_wait);
     }
@@ -269,6 +269,7 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
   timer.mark("outputs");
   spdlog::debug("remote compile on {} in {} ms:{}", outcome.server_id, ms, timer.text());
   m_stats->update([&](ClientStats& s) {
+    s.compile_requests++;
     s.remote_compiles++;
     s.remote_by_server[outcome.server_id]++;
     if (outcome.result.exit_code != 0) {
@@ -285,10 +286,9 @@ int Invocation::run() {
     config = read_client_config(client_config_path());
   } catch (const ConfigError& e) {
     std::cerr << "sccache: warning: invalid configuration, compiling locally: " << e.what() << "\n";
-    return compile_locally();
+    return compile_locally([](ClientStats&) {});  // no stats file without a config
   }
   m_stats.emplace(config.cache_dir / "client" / "stats.json");
-  m_stats->update([](ClientStats& s) { s.compile_requests++; });
 
   const std::vector<std::string> args(m_argv.begin() + 1, m_argv.end());
   const compiler::Compiler compiler{family_of(m_compiler),
@@ -306,23 +306,22 @@ int Invocation::run() {
   if (!not_distributed.empty()) {
     spdlog::debug("compiling locally ({}{}{})", not_distributed,
                   analysis.detail.empty() ? "" : ": ", analysis.detail);
-    m_stats->update([&](ClientStats& s) { s.not_distributed[not_distributed]++; });
-    return compile_locally();
+    return compile_locally([&](ClientStats& s) { s.not_distributed[not_distributed]++; });
   }
+  std::string fallback;
   try {
     return run_remote(*analysis.plan, config);
   } catch (const DistFailure& failure) {
+    fallback = std::string(to_string(failure.reason()));
     if (failure.reason() != FallbackReason::no_capacity) {
-      std::cerr << fmt::format("sccache: warning: compiling locally: {} ({})\n",
-                               to_string(failure.reason()), failure.what());
+      std::cerr << fmt::format("sccache: warning: compiling locally: {} ({})\n", fallback,
+                               failure.what());
     }
-    m_stats->update(
-        [&](ClientStats& s) { s.local_fallbacks[std::string(to_string(failure.reason()))]++; });
   } catch (const std::exception& e) {
+    fallback = "client_error";
     std::cerr << "sccache: warning: compiling locally: " << e.what() << "\n";
-    m_stats->update([&](ClientStats& s) { s.local_fallbacks["client_error"]++; });
   }
-  return compile_locally();
+  return compile_locally([&](ClientStats& s) { s.local_fallbacks[fallback]++; });
 }
 
 }  // namespace

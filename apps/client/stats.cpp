@@ -1,7 +1,6 @@
 #include "stats.hpp"
 
 #include <fcntl.h>
-#include <fstream>
 #include <numeric>
 #include <sstream>
 #include <sys/file.h>
@@ -35,6 +34,18 @@ std::map<std::string, uint64_t> from_object(const Poco::JSON::Object::Ptr& o) {
     }
   }
   return counts;
+}
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[8192];
+  ssize_t got;
+  off_t offset = 0;
+  while ((got = ::pread(fd, buffer, sizeof buffer, offset)) > 0) {
+    text.append(buffer, static_cast<size_t>(got));
+    offset += got;
+  }
+  return text;
 }
 
 }  // namespace
@@ -89,7 +100,9 @@ ClientStats stats_from_json(const std::string& text) {
 bool StatsFile::lock_and_read(ClientStats* stats) {
   std::error_code ec;
   std::filesystem::create_directories(m_path.parent_path(), ec);
-  m_lock_fd = ::open((m_path.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // The stats file is its own lock; it is rewritten in place (no rename, which on ext4 forces a
+  // writeback of the new file on every compile). A torn write reads as empty and starts over.
+  m_lock_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (m_lock_fd < 0) {
     return false;
   }
@@ -98,27 +111,29 @@ bool StatsFile::lock_and_read(ClientStats* stats) {
     m_lock_fd = -1;
     return false;
   }
-  *stats = read();
+  *stats = stats_from_json(read_all(m_lock_fd));
   return true;
 }
 
 void StatsFile::write_and_unlock(const ClientStats& stats) {
-  const std::string temp = m_path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << stats_to_json(stats) << "\n";
+  const std::string text = stats_to_json(stats) + "\n";
+  if (::ftruncate(m_lock_fd, 0) == 0) {
+    ssize_t written = ::pwrite(m_lock_fd, text.data(), text.size(), 0);
+    (void)written;  // stats never fail a compile
   }
-  std::error_code ec;
-  std::filesystem::rename(temp, m_path, ec);
   ::close(m_lock_fd);  // releases the flock
   m_lock_fd = -1;
 }
 
 ClientStats StatsFile::read() const {
-  std::ifstream in(m_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return stats_from_json(text.str());
+  int fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return {};
+  }
+  ::flock(fd, LOCK_SH);
+  ClientStats stats = stats_from_json(read_all(fd));
+  ::close(fd);
+  return stats;
 }
 
 void StatsFile::zero() {
