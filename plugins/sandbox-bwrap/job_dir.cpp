@@ -25,9 +25,8 @@ void make_dir(const fs::path& path, mode_t mode) {
 
 }  // namespace
 
-JobDir::JobDir(const fs::path& builds_dir, const std::string& prefix,
-               std::shared_ptr<spdlog::logger> logger)
-    : m_path(builds_dir / (prefix + random_hex(8))), m_logger(std::move(logger)) {
+JobDir::JobDir(const fs::path& builds_dir, const std::string& prefix)
+    : m_path(builds_dir / (prefix + random_hex(8))) {
   make_dir(m_path, 0700);
   try {
     // upper/ gives the overlay's root directory its mode: the job's "/" must be 0755.

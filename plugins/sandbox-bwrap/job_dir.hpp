@@ -4,20 +4,14 @@
 #pragma once
 
 #include <filesystem>
-#include <memory>
 #include <string>
-
-namespace spdlog {
-class logger;
-}
 
 namespace sccache::sandbox_bwrap {
 
 class JobDir {
  public:
   // Failure: SandboxError.
-  JobDir(const std::filesystem::path& builds_dir, const std::string& prefix,
-         std::shared_ptr<spdlog::logger> logger);
+  JobDir(const std::filesystem::path& builds_dir, const std::string& prefix);
   ~JobDir();
   JobDir(const JobDir&) = delete;
   JobDir& operator=(const JobDir&) = delete;
@@ -30,7 +24,6 @@ class JobDir {
 
  private:
   std::filesystem::path m_path;
-  std::shared_ptr<spdlog::logger> m_logger;
 };
 
 }  // namespace sccache::sandbox_bwrap

@@ -114,7 +114,7 @@ SandboxResult run_job(const JobContext& context, const fs::path& toolchain_dir,
     outputs.push_back(job_path(cwd, output));
   }
 
-  JobDir dir(context.builds_dir, "", context.logger);
+  JobDir dir(context.builds_dir, "");
   UniqueFd out = create_capture_file(dir.path() / "stdout");
   UniqueFd err = create_capture_file(dir.path() / "stderr");
   UniqueFd info = make_memfd("bwrap-info");

@@ -28,7 +28,7 @@ class OverlaySandbox final : public Sandbox {
     require_overlayfs();
     prepare_build_dir(m_config.build_dir);
     m_toolchains.remove_leftovers();
-    smoke_test(m_config.bwrap_path, version, builds_dir(), m_logger);
+    smoke_test(m_config.bwrap_path, version, builds_dir());
     {
       std::lock_guard lock(m_mutex);
       m_version = version;

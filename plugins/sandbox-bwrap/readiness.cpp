@@ -119,9 +119,8 @@ void prepare_build_dir(const fs::path& build_dir) {
   }
 }
 
-void smoke_test(const fs::path& bwrap, const BwrapVersion& version, const fs::path& builds_dir,
-                std::shared_ptr<spdlog::logger> logger) {
-  JobDir dir(builds_dir, "smoke-", std::move(logger));
+void smoke_test(const fs::path& bwrap, const BwrapVersion& version, const fs::path& builds_dir) {
+  JobDir dir(builds_dir, "smoke-");
   fs::path lower = dir.path() / "lower";
   if (::mkdir(lower.c_str(), 0755) != 0) {
     throw SandboxError(fmt::format("cannot create {}: {}", lower.string(), std::strerror(errno)));

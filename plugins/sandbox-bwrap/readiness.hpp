@@ -24,6 +24,6 @@ void prepare_build_dir(const std::filesystem::path& build_dir);
 // there with the job flags (read-only host root, `bwrap --version` as the command), exactly as a
 // job would be started. Reports bwrap's stderr on failure.
 void smoke_test(const std::filesystem::path& bwrap, const BwrapVersion& version,
-                const std::filesystem::path& builds_dir, std::shared_ptr<spdlog::logger> logger);
+                const std::filesystem::path& builds_dir);
 
 }  // namespace sccache::sandbox_bwrap
