@@ -9,6 +9,7 @@
 #include <Poco/RandomStream.h>
 #include <spdlog/spdlog.h>
 
+#include "host_cpus.hpp"
 #include "http_replies.hpp"
 
 namespace sccache {
@@ -53,14 +54,6 @@ bool is_local_interface_address(const std::string& host) {
 
 }  // namespace
 
-unsigned usable_cpus() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) {
-    return std::max(1, CPU_COUNT(&set));
-  }
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
 BuildServer::BuildServer(ServerConfig config)
     : m_config(std::move(config)),
       m_plugins(AppRole::server, m_config.plugin_dirs),
@@ -90,10 +83,7 @@ BuildServer::BuildServer(ServerConfig config)
   options.max_body_bytes = std::max<uint64_t>(m_config.toolchain_cache_size, 1ull << 30);
   const TransportFactory& transport = m_plugins.transport();
   m_http = transport.create_server("http", options, m_plugins.context());
-  m_http->add_route(
-      "GET", std::string(wire::k_health_path), [](ServerRequest&, ServerResponse& rs) {
-        reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})", software_version()));
-      });
+  add_health_route(*m_http);
   m_jobs->add_routes(*m_http);
   m_scheduler_client = transport.create_client("http", ClientOptions{}, m_plugins.context());
 }

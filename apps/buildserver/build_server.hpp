@@ -62,7 +62,4 @@ class BuildServer {
   std::thread m_done_notifier;
 };
 
-// CPUs this process may run on (sched_getaffinity), at least 1.
-unsigned usable_cpus();
-
 }  // namespace sccache

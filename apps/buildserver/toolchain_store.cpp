@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+
+#include "sha256_hash.hpp"
 
 namespace sccache {
 namespace fs = std::filesystem;
@@ -104,8 +105,7 @@ void ToolchainStore::store(const std::string& id, std::istream& in) {
     }
   } cleanup{temp};
 
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> hash(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(hash.get(), EVP_sha256(), nullptr);
+  Sha256 hash;
   uint64_t size = 0;
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
@@ -122,20 +122,14 @@ void ToolchainStore::store(const std::string& id, std::istream& in) {
                                                  "toolchain_cache_size ({} bytes)",
                                                  m_max_bytes));
       }
-      EVP_DigestUpdate(hash.get(), buffer.data(), static_cast<size_t>(got));
+      hash.update(buffer.data(), static_cast<size_t>(got));
       out.write(buffer.data(), got);
     }
     if (!out.flush()) {
       throw std::runtime_error(fmt::format("cannot write {}: disk full?", temp.string()));
     }
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  EVP_DigestFinal_ex(hash.get(), digest, &digest_size);
-  std::string hex;
-  for (unsigned i = 0; i < digest_size; ++i) {
-    hex += fmt::format("{:02x}", digest[i]);
-  }
+  const std::string hex = hash.hex_digest();
   if (hex != id) {
     throw ToolchainRejected(
         400, fmt::format("toolchain upload corrupt: its SHA-256 is {}, not {}", hex, id));

@@ -6,7 +6,6 @@
 #include <iostream>
 #include <langinfo.h>
 #include <random>
-#include <sched.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -16,6 +15,7 @@
 #include "compiler/analyze.hpp"
 #include "compiler/commands.hpp"
 #include "dist_client.hpp"
+#include "host_cpus.hpp"
 #include "local_slots.hpp"
 #include "process.hpp"
 #include "source_files.hpp"
@@ -49,11 +49,6 @@ class PhaseTimer {
 // has a free slot, before compiling locally anyway.
 constexpr std::chrono::seconds k_queue_wait{60};
 
-unsigned usable_cpus() {
-  cpu_set_t set;
-  return sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(1, CPU_COUNT(&set)) : 1;
-}
-
 uint64_t elapsed_ms(Clock::time_point since) {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
@@ -66,14 +61,12 @@ fs::path resolve_compiler(const std::string& name) {
   return find_in_path(name);
 }
 
+// By name, as invoked or after symlinks: `cc` may be clang.
 compiler::Family family_of(const fs::path& compiler) {
   std::error_code ec;
-  const std::string invoked = compiler.filename().string();
-  const std::string real = fs::canonical(compiler, ec).filename().string();
-  if (invoked.find("clang") != std::string::npos || real.find("clang") != std::string::npos) {
-    return compiler::Family::clang;
-  }
-  return compiler::Family::gcc;
+  return compiler::family_from_executable_name(compiler.string()) == compiler::Family::clang
+             ? compiler::Family::clang
+             : compiler::family_from_executable_name(fs::canonical(compiler, ec).string());
 }
 
 // The remote compiler sees no locale files: keep what matters for its output (UTF-8 quotes in

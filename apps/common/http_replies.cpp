@@ -1,5 +1,7 @@
 #include "http_replies.hpp"
 
+#include <fmt/format.h>
+
 #include "wire.hpp"
 
 #ifndef SCCACHE_VERSION
@@ -19,6 +21,12 @@ void reply_error(ServerResponse& response, int status, std::string_view message)
 void reply_unauthorized(ServerResponse& response, std::string_view reason) {
   response.send(401, k_json, wire::error_json(reason),
                 {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
+}
+
+void add_health_route(TransportServer& server) {
+  server.add_route("GET", std::string(wire::k_health_path), [](ServerRequest&, ServerResponse& rs) {
+    reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})", software_version()));
+  });
 }
 
 std::string_view software_version() noexcept {

@@ -15,6 +15,9 @@ void reply_error(ServerResponse& response, int status, std::string_view message)
 // 401 with WWW-Authenticate: Bearer error="invalid_token" and the reason (never a credential).
 void reply_unauthorized(ServerResponse& response, std::string_view reason);
 
+// GET /api/v2/health: {"ok": true, "version": ...}, for probes and load balancers.
+void add_health_route(TransportServer& server);
+
 // The software version reported by --version, heartbeats and status.
 std::string_view software_version() noexcept;
 

@@ -38,10 +38,7 @@ Scheduler::Scheduler(SchedulerConfig config)
                     [this](ServerRequest& rq, ServerResponse& rs) { handle_job_failed(rq, rs); });
   m_http->add_route("POST", std::string(wire::k_jobs_done_path),
                     [this](ServerRequest& rq, ServerResponse& rs) { handle_jobs_done(rq, rs); });
-  m_http->add_route(
-      "GET", std::string(wire::k_health_path), [](ServerRequest&, ServerResponse& rs) {
-        reply_json(rs, 200, fmt::format(R"({{"ok":true,"version":"{}"}})", software_version()));
-      });
+  add_health_route(*m_http);
 }
 
 Scheduler::~Scheduler() {

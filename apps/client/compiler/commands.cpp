@@ -9,11 +9,6 @@ namespace sccache::compiler {
 
 namespace {
 
-std::string file_name(std::string_view path) {
-  auto slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 bool needs_source_name(const CompilePlan& plan) {
   return plan.family == Family::clang && plan.rewrite_includes_only;
 }
@@ -30,7 +25,7 @@ std::vector<std::string> preprocess_command(const CompilePlan& plan,
 }
 
 std::string preprocessed_file_name(const CompilePlan& plan) {
-  std::string name = file_name(plan.input);
+  std::string name(file_name(plan.input));
   if (needs_source_name(plan)) {
     return name;
   }

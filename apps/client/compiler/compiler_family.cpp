@@ -2,14 +2,10 @@
 
 namespace sccache::compiler {
 
-namespace {
-
 std::string_view file_name(std::string_view path) {
   auto slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
-
-}  // namespace
 
 Family family_from_version_output(std::string_view version_text) {
   if (version_text.find("clang version") != std::string_view::npos ||

@@ -22,6 +22,9 @@ Family family_from_version_output(std::string_view version_text);
 // From the executable's file name alone: "clang" in the name => clang, else gcc.
 Family family_from_executable_name(std::string_view executable_path);
 
+// The part of `path` after the last '/'.
+std::string_view file_name(std::string_view path);
+
 // The file name (after the last '/') contains "++".
 bool is_cxx_driver(std::string_view executable_path);
 

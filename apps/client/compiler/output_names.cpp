@@ -2,15 +2,6 @@
 
 namespace sccache::compiler {
 
-namespace {
-
-std::string_view file_name(std::string_view path) {
-  auto slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-}  // namespace
-
 std::string input_stem(Family family, std::string_view input) {
   std::string_view name = file_name(input);
   if (name == "." || name == "..") {

@@ -9,24 +9,11 @@
 #include <string>
 #include <string_view>
 
-struct evp_md_ctx_st;
+#include "sha256_hash.hpp"
 
 namespace sccache::toolchain {
 
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-
-  void update(const void* data, size_t size);
-  // The digest of everything updated so far; call once.
-  std::string hex_digest();
-
- private:
-  evp_md_ctx_st* m_ctx;
-};
+using sccache::Sha256;
 
 std::string sha256_hex(std::string_view data);
 std::string sha256_file_hex(const std::filesystem::path& file);
