@@ -4,6 +4,9 @@
 #   <name>_impl  a static, position-independent library with everything, which tests link;
 #   <name>       the MODULE sccache-<name>.so: the entry point plus <name>_impl, exporting only the
 #                entry symbol (hidden visibility, no undefined symbols).
+# Out-of-tree plugins use sccache_add_plugin_module() from the installed SDK instead.
+include(${CMAKE_CURRENT_LIST_DIR}/SccachePluginModule.cmake)
+
 function(sccache_add_plugin name)
   cmake_parse_arguments(P "" "ENTRY" "SOURCES;LIBRARIES" ${ARGN})
   add_library(${name}_impl STATIC ${P_SOURCES})
@@ -15,13 +18,9 @@ function(sccache_add_plugin name)
 
   add_library(${name} MODULE ${P_ENTRY})
   target_link_libraries(${name} PRIVATE ${name}_impl)
+  sccache_configure_plugin_module(${name} ${name})
   set_target_properties(${name} PROPERTIES
-    PREFIX ""
-    OUTPUT_NAME "sccache-${name}"
     LIBRARY_OUTPUT_DIRECTORY ${SCCACHE_PLUGIN_OUTPUT_DIR}
-    CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON
     INSTALL_RPATH "$ORIGIN/../..")
-  target_link_options(${name} PRIVATE "LINKER:--no-undefined")
   install(TARGETS ${name} LIBRARY DESTINATION ${SCCACHE_PLUGIN_SUBDIR})
 endfunction()

@@ -56,7 +56,7 @@ bool is_local_interface_address(const std::string& host) {
 
 BuildServer::BuildServer(ServerConfig config)
     : m_config(std::move(config)),
-      m_plugins(AppRole::server, m_config.plugin_dirs),
+      m_plugins(AppRole::server, m_config.plugin_dirs, m_config.public_addr.to_string()),
       m_log(m_plugins.context().logger("server")),
       m_sandbox(m_plugins.make_sandbox(m_config.builder_type, m_config.builder)),
       m_auth(m_plugins.make_provider(m_config.scheduler_auth, AuthRole::server_credential)),

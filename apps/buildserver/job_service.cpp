@@ -120,7 +120,7 @@ std::optional<JobClaims> JobService::authorize(ServerRequest& request, ServerRes
     return std::nullopt;
   }
   if (claims->server_id != m_options.server_id) {
-    reply_error(response, 403, "this job token is for another build server");
+    reply_unauthorized(response, "this job token is for another build server");
     return std::nullopt;
   }
   return claims;
@@ -140,7 +140,7 @@ void JobService::handle_upload(ServerRequest& request, ServerResponse& response)
     return;
   }
   if (claims->toolchain_id != id) {
-    reply_error(response, 403, "this job token is for another toolchain");
+    reply_unauthorized(response, "this job token is for another toolchain");
     return;
   }
   if (m_toolchains.contains(id)) {
@@ -176,7 +176,7 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     return;
   }
   if (claims->job_id != job_id) {
-    reply_error(response, 403, "this job token is for another job");
+    reply_unauthorized(response, "this job token is for another job");
     return;
   }
   wire::JobCommand command;
@@ -187,7 +187,7 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     return;
   }
   if (command.toolchain_id != claims->toolchain_id) {
-    reply_error(response, 403, "this job token is for another toolchain");
+    reply_unauthorized(response, "this job token is for another toolchain");
     return;
   }
   fs::path archive = m_toolchains.use(command.toolchain_id);
@@ -200,7 +200,7 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     return;
   }
   if (!claim_job(job_id)) {
-    reply_error(response, 403, "this job already ran (job tokens are single-use)");
+    reply_unauthorized(response, "this job already ran (job tokens are single-use)");
     return;
   }
   {

@@ -1,7 +1,7 @@
 // The build server's job routes: toolchain uploads and job runs, each authorized by a job token
 // the scheduler issued for this server.
 //
-//   PUT  /api/v2/toolchains/<id>   body: the archive           -> 200 | 400 | 401 | 403 | 413
+//   PUT  /api/v2/toolchains/<id>   body: the archive           -> 200 | 400 | 401 | 413
 //   POST /api/v2/run/<job id>      body: frame(JobCommand) + zstd tar of inputs
 //                                  -> 200 frame(JobResult) + zstd tar of outputs
 //                                  |  409 {"need_toolchain": true} when the toolchain is missing
@@ -54,7 +54,7 @@ class JobService {
  private:
   void handle_upload(ServerRequest& request, ServerResponse& response);
   void handle_run(ServerRequest& request, ServerResponse& response);
-  // Checks the bearer job token; on failure answers 401/403 and returns nullopt.
+  // Checks the bearer job token; on failure answers 401 (with the reason) and returns nullopt.
   std::optional<JobClaims> authorize(ServerRequest& request, ServerResponse& response);
   // Marks a job id used; false if it was used before (a replayed token).
   bool claim_job(const std::string& job_id);

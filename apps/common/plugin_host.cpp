@@ -24,8 +24,9 @@ decltype(auto) at_type_key(const ConfigSection& table, Make&& make) {
 
 }  // namespace
 
-PluginHost::PluginHost(AppRole role, const std::vector<std::filesystem::path>& config_dirs)
-    : m_context(make_default_host_context(role, app_temp_dir())),
+PluginHost::PluginHost(AppRole role, const std::vector<std::filesystem::path>& config_dirs,
+                       std::string identity)
+    : m_context(make_default_host_context(role, app_temp_dir(), std::move(identity))),
       m_registry(PluginRegistry::default_search_dirs(config_dirs)) {}
 
 std::unique_ptr<CredentialVerifier> PluginHost::make_verifier(const AuthSection& auth,

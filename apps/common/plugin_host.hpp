@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sccache/auth.hpp"
@@ -20,8 +21,10 @@ namespace sccache {
 
 class PluginHost {
  public:
-  // `config_dirs`: plugin_dir from the config, searched first.
-  PluginHost(AppRole role, const std::vector<std::filesystem::path>& config_dirs);
+  // `config_dirs`: plugin_dir from the config, searched first. `identity`: what
+  // HostContext::identity() answers (a build server's public_addr).
+  PluginHost(AppRole role, const std::vector<std::filesystem::path>& config_dirs,
+             std::string identity = {});
 
   PluginRegistry& registry() { return m_registry; }
   HostContext& context() { return *m_context; }

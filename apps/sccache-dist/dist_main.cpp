@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "auth_commands.hpp"
 #include "build_server.hpp"
 #include "daemon_main.hpp"
 #include "http_replies.hpp"
@@ -23,6 +24,7 @@ constexpr const char* k_usage =
 Usage:
   sccache-dist scheduler --config <scheduler.conf>   run the scheduler (one per cluster)
   sccache-dist server --config <server.conf>         run a build server
+  sccache-dist auth <command> ...                    make keys and tokens (auth --help)
   sccache-dist --version | --help
 
 Logging: set SCCACHE_LOG (or RUST_LOG) to error, warn, info, debug or trace.
@@ -84,6 +86,9 @@ int dist_main(int argc, char** argv) {
   if (command == "--version" || command == "-V") {
     std::cout << "sccache-dist " << software_version() << "\n";
     return 0;
+  }
+  if (command == "auth") {
+    return auth_command({args.begin() + 1, args.end()});
   }
   if (command != "scheduler" && command != "server") {
     return usage_error("unknown subcommand '" + command + "'");

@@ -9,8 +9,9 @@ namespace sccache {
 
 namespace {
 constexpr uint64_t k_max_control_body = 256 * 1024;
-// A job token must be used (its job started) within this time.
-constexpr std::chrono::seconds k_job_token_lifetime{600};
+// A job token must be used (its job started) within this time: long enough for a large
+// toolchain upload, short enough that a leaked token is soon worthless (it is single-use too).
+constexpr std::chrono::seconds k_job_token_lifetime{300};
 }  // namespace
 
 Scheduler::Scheduler(SchedulerConfig config)

@@ -28,13 +28,22 @@ void require_overlay_builder() {
 
 Cluster::Cluster() : m_dir("sccache-cluster") {}
 
+std::string token_table(const std::string& token) {
+  return fmt::format("type = \"token\"\ntoken = \"{}\"\n", token);
+}
+
 ChildProcess& Cluster::start_scheduler(const std::string& client_token,
                                        const std::string& server_token, const std::string& extra) {
+  return start_scheduler_with_auth(token_table(client_token), token_table(server_token), extra);
+}
+
+ChildProcess& Cluster::start_scheduler_with_auth(const std::string& client_auth,
+                                                 const std::string& server_auth,
+                                                 const std::string& extra) {
   m_scheduler_port = free_port();
   write_file(m_dir / "scheduler.conf",
-             fmt::format("public_addr = \"127.0.0.1:{}\"\n{}\n[client_auth]\ntype = \"token\"\n"
-                         "token = \"{}\"\n\n[server_auth]\ntype = \"token\"\ntoken = \"{}\"\n",
-                         m_scheduler_port, extra, client_token, server_token));
+             fmt::format("public_addr = \"127.0.0.1:{}\"\n{}\n[client_auth]\n{}\n[server_auth]\n{}",
+                         m_scheduler_port, extra, client_auth, server_auth));
   m_scheduler = std::make_unique<ChildProcess>(
       std::vector<std::string>{sccache_dist_binary().string(), "scheduler", "--config",
                                (m_dir / "scheduler.conf").string()},
@@ -42,28 +51,38 @@ ChildProcess& Cluster::start_scheduler(const std::string& client_token,
   return *m_scheduler;
 }
 
+std::string Cluster::builder_table(size_t index) const {
+  return fmt::format(R"([builder]
+type = "overlay"
+build_dir = "{}/build{}"
+bwrap_path = "/usr/bin/bwrap"
+)",
+                     m_dir.path().string(), index);
+}
+
 size_t Cluster::start_server(const std::string& token, const fs::path& cache_dir) {
+  return start_server_with_auth(token_table(token), cache_dir);
+}
+
+size_t Cluster::start_server_with_auth(const std::string& scheduler_auth, const fs::path& cache_dir,
+                                       uint16_t port) {
   const size_t index = m_servers.size();
-  const uint16_t port = free_port();
+  if (port == 0) {
+    port = free_port();
+  }
   const fs::path conf = m_dir / fmt::format("server{}.conf", index);
   write_file(conf,
              fmt::format(R"(# This is where client toolchains will be stored.
-cache_dir = "{5}"
-public_addr = "127.0.0.1:{2}"
-scheduler_url = "http://127.0.0.1:{3}"
+cache_dir = "{}"
+public_addr = "127.0.0.1:{}"
+scheduler_url = "http://127.0.0.1:{}"
 
-[builder]
-type = "overlay"
-build_dir = "{0}/build{1}"
-bwrap_path = "/usr/bin/bwrap"
-
+{}
 [scheduler_auth]
-type = "token"
-token = "{4}"
-)",
-                         m_dir.path().string(), index, port, m_scheduler_port, token,
+{})",
                          cache_dir.empty() ? (m_dir / fmt::format("toolchains{}", index)).string()
-                                           : cache_dir.string()));
+                                           : cache_dir.string(),
+                         port, m_scheduler_port, builder_table(index), scheduler_auth));
   m_servers.push_back(std::make_unique<ChildProcess>(
       std::vector<std::string>{sccache_dist_binary().string(), "server", "--config", conf.string()},
       std::map<std::string, std::string>{{"RUST_LOG", "debug"}}, fs::path(), m_dir.path()));
@@ -72,8 +91,14 @@ token = "{4}"
 }
 
 fs::path Cluster::client_config(const std::string& token, const std::string& extra_dist) {
+  return client_config_with_auth(token_table(token), extra_dist);
+}
+
+fs::path Cluster::client_config_with_auth(const std::string& dist_auth,
+                                          const std::string& extra_dist) {
   const fs::path path =
-      m_dir / ("client-" + std::to_string(std::hash<std::string>{}(token + extra_dist)) + ".conf");
+      m_dir /
+      ("client-" + std::to_string(std::hash<std::string>{}(dist_auth + extra_dist)) + ".conf");
   write_file(path, fmt::format(R"([dist]
 scheduler_url = "http://127.0.0.1:{}"
 cache_dir = "{}/client-cache"
@@ -82,10 +107,8 @@ toolchain_cache_size = 1073741824
 {}
 
 [dist.auth]
-type = "token"
-token = "{}"
-)",
-                               m_scheduler_port, m_dir.path().string(), extra_dist, token));
+{})",
+                               m_scheduler_port, m_dir.path().string(), extra_dist, dist_auth));
   return path;
 }
 

@@ -30,10 +30,19 @@ class Cluster {
   ChildProcess& start_scheduler(const std::string& client_token = "my client token",
                                 const std::string& server_token = "my server token",
                                 const std::string& extra = "server_timeout_secs = 3\n");
+  // Starts the scheduler with the given [client_auth] and [server_auth] table bodies (the lines
+  // after the header, e.g. token_table("x")).
+  ChildProcess& start_scheduler_with_auth(const std::string& client_auth,
+                                          const std::string& server_auth,
+                                          const std::string& extra = "server_timeout_secs = 3\n");
   // Starts a build server on a fresh loopback port; returns its index. `cache_dir` defaults to a
   // directory of the cluster's own.
   size_t start_server(const std::string& token = "my server token",
                       const std::filesystem::path& cache_dir = {});
+  // Starts a build server whose [scheduler_auth] body is `scheduler_auth`, with public_addr
+  // 127.0.0.1:`port` (0 picks a free port).
+  size_t start_server_with_auth(const std::string& scheduler_auth,
+                                const std::filesystem::path& cache_dir = {}, uint16_t port = 0);
   ChildProcess& server(size_t index) { return *m_servers.at(index); }
   ChildProcess& scheduler() { return *m_scheduler; }
   const std::string& server_id(size_t index) const { return m_server_ids.at(index); }
@@ -43,6 +52,9 @@ class Cluster {
   // its [dist] table.
   std::filesystem::path client_config(const std::string& token = "my client token",
                                       const std::string& extra_dist = "");
+  // A client config whose [dist.auth] body is `dist_auth`.
+  std::filesystem::path client_config_with_auth(const std::string& dist_auth,
+                                                const std::string& extra_dist = "");
   RunResult sccache(std::vector<std::string> args, const std::string& token = "my client token");
   // Runs `sccache <args>` in `cwd` with the given client config.
   RunResult sccache_in(const std::filesystem::path& cwd, std::vector<std::string> args,
@@ -55,12 +67,18 @@ class Cluster {
   const std::filesystem::path& dir() const { return m_dir.path(); }
 
  private:
+  // The [builder] table (with its header) for server `index`.
+  std::string builder_table(size_t index) const;
+
   TempDir m_dir;
   uint16_t m_scheduler_port = 0;
   std::unique_ptr<ChildProcess> m_scheduler;
   std::vector<std::unique_ptr<ChildProcess>> m_servers;
   std::vector<std::string> m_server_ids;
 };
+
+// The body of a `type = "token"` auth table.
+std::string token_table(const std::string& token);
 
 std::filesystem::path sccache_dist_binary();
 std::filesystem::path sccache_binary();

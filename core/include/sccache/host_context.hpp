@@ -27,10 +27,14 @@ class HostContext {
   // A private, writable directory for temporary files.
   virtual std::filesystem::path temp_dir() const = 0;
   virtual AppRole app_role() const = 0;
+  // Who this process is to its peers, as its config declares it: a build server's public_addr
+  // ("ip:port"); "" for the other roles. Credential plugins check that a credential naming an
+  // identity names this one, so a misconfigured server stops at start instead of being refused.
+  virtual std::string identity() const = 0;
 };
 
 // The host context the apps use: loggers cloned from the host's default logger.
-std::unique_ptr<HostContext> make_default_host_context(AppRole role,
-                                                       std::filesystem::path temp_dir);
+std::unique_ptr<HostContext> make_default_host_context(AppRole role, std::filesystem::path temp_dir,
+                                                       std::string identity = {});
 
 }  // namespace sccache

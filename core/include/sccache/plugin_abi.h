@@ -5,14 +5,20 @@
 // build fingerprint, kind, types) before any C++ object crosses the boundary, so a stale or
 // mismatched plugin is rejected with a clear error instead of crashing.
 //
-// Bump SCCACHE_PLUGIN_ABI_VERSION whenever any interface header in core/include/sccache changes
-// in a way that alters layout or vtables. The entry symbol carries the major version in its name.
+// Two versions, for two different things:
+// - The entry symbol's suffix (_v1) versions this C descriptor's layout. It changes only if the
+//   struct below changes incompatibly; struct_size lets fields be appended without a change.
+// - SCCACHE_PLUGIN_ABI_VERSION versions the C++ interfaces (auth.hpp, sandbox.hpp, transport.hpp,
+//   host_context.hpp, config_section.hpp, ...). Bump it whenever any of them changes layout or
+//   vtables; the loader accepts only an exact match.
+//
+// History: 1 = first in-tree plugins; 2 = HostContext::identity() (the first installed SDK).
 #ifndef SCCACHE_PLUGIN_ABI_H
 #define SCCACHE_PLUGIN_ABI_H
 
 #include <stdint.h>
 
-#define SCCACHE_PLUGIN_ABI_VERSION 1u
+#define SCCACHE_PLUGIN_ABI_VERSION 2u
 #define SCCACHE_PLUGIN_ENTRY_NAME "sccache_plugin_entry_v1"
 
 #ifdef __cplusplus

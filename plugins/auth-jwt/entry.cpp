@@ -1,0 +1,5 @@
+#include "sccache/plugin.hpp"
+
+#include "jwt_auth.hpp"
+
+SCCACHE_EXPORT_PLUGIN(sccache::auth_jwt::descriptor)

@@ -1,0 +1,119 @@
+#include "server_tokens.hpp"
+
+#include <Poco/JWT/Signer.h>
+
+#include "base64url.hpp"
+#include "claim_checks.hpp"
+#include "compact_jws.hpp"
+
+namespace sccache::auth_jwt {
+
+namespace {
+
+constexpr size_t k_min_secret_bytes = 32;
+const std::set<std::string> k_hs256_only = {Poco::JWT::Signer::ALGO_HS256};
+
+std::string read_secret_key(const ConfigSection& config) {
+  auto key = base64url_decode(config.require_string("secret_key"), Padding::allowed);
+  if (!key) {
+    config.fail("secret_key",
+                "not base64url; make one with: sccache-dist auth generate-jwt-hs256-key");
+  }
+  if (key->size() < k_min_secret_bytes) {
+    config.fail("secret_key",
+                "too short: it must decode to at least 32 bytes; make one with: "
+                "sccache-dist auth generate-jwt-hs256-key");
+  }
+  return *key;
+}
+
+class Hs256ServerVerifier final : public CredentialVerifier {
+ public:
+  explicit Hs256ServerVerifier(std::string key) : m_key(std::move(key)) {}
+
+  AuthDecision verify(const AuthRequest& request) const override {
+    if (request.authorization.empty()) {
+      return AuthDecision::refuse("no bearer token in the Authorization header");
+    }
+    const std::string_view token = bearer_token(request.authorization);
+    if (token.empty()) {
+      return AuthDecision::refuse("the Authorization header is not a bearer token");
+    }
+    std::string reason;
+    auto jws = parse_compact_jws(token, k_hs256_only, &reason);
+    if (!jws) {
+      return AuthDecision::refuse(reason);
+    }
+    if (!hs256_signature_valid(*jws, m_key)) {
+      return AuthDecision::refuse("invalid token signature");
+    }
+    // Only a correctly signed token's claims are looked at, and may be quoted.
+    if (auto why = check_time_claims(*jws->claims, std::chrono::system_clock::now(),
+                                     {std::chrono::seconds(60), Expiry::if_present})) {
+      return AuthDecision::refuse(*why);
+    }
+    auto server_id = string_claim(*jws->claims, k_server_id_claim);
+    if (!server_id || server_id->empty()) {
+      return AuthDecision::refuse("the token names no server (no \"server_id\" claim)");
+    }
+    if (request.claimed_id.empty()) {
+      return AuthDecision::refuse("the server did not say which server it is");
+    }
+    if (*server_id != request.claimed_id) {
+      return AuthDecision::refuse("this token is for server " + *server_id + ", not " +
+                                  std::string(request.claimed_id));
+    }
+    return AuthDecision::accept(*server_id);
+  }
+
+ private:
+  std::string m_key;
+};
+
+class BearerProvider final : public CredentialProvider {
+ public:
+  explicit BearerProvider(const std::string& token) : m_header("Bearer " + token) {}
+  std::string authorization() override { return m_header; }
+
+ private:
+  std::string m_header;
+};
+
+}  // namespace
+
+std::unique_ptr<CredentialVerifier> make_hs256_server_verifier(const ConfigSection& config,
+                                                               HostContext& /*host*/) {
+  config.reject_unknown_keys({"type", "secret_key"});
+  return std::make_unique<Hs256ServerVerifier>(read_secret_key(config));
+}
+
+std::unique_ptr<CredentialProvider> make_server_token_provider(const ConfigSection& config,
+                                                               HostContext& host) {
+  config.reject_unknown_keys({"type", "token"});
+  const std::string token = config.require_string("token");
+  // The server cannot check the signature (it has no key), but it can catch a token made for
+  // another server, or expired, before the scheduler refuses every heartbeat.
+  std::string reason;
+  auto jws = parse_compact_jws(token, k_hs256_only, &reason);
+  if (!jws) {
+    config.fail("token", "not a jwt_token for this scheduler: " + reason);
+  }
+  if (auto why = check_time_claims(*jws->claims, std::chrono::system_clock::now(),
+                                   {std::chrono::seconds(0), Expiry::if_present})) {
+    config.fail("token", *why);
+  }
+  auto server_id = string_claim(*jws->claims, k_server_id_claim);
+  if (!server_id || server_id->empty()) {
+    config.fail("token", "the token names no server (no \"server_id\" claim)");
+  }
+  const std::string me = host.identity();
+  if (!me.empty() && *server_id != me) {
+    config.fail("token", "this token is for server " + *server_id + ", but public_addr is " + me +
+                             "; make one with: sccache-dist auth "
+                             "generate-jwt-hs256-server-token --server " +
+                             me + " --config scheduler.conf");
+  }
+  return std::make_unique<BearerProvider>(token);
+}
+
+}  // namespace sccache::auth_jwt
