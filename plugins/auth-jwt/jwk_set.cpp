@@ -159,7 +159,7 @@ std::vector<VerificationKey> parse_jwks(std::string_view json, std::vector<std::
     }
     keys = root.extract<Poco::JSON::Object::Ptr>()->getArray("keys");
   } catch (const Poco::Exception& e) {
-    throw JwksError(std::string("not valid JSON: ") + e.what());
+    throw JwksError("not valid JSON: " + e.displayText());
   }
   if (!keys) {
     throw JwksError("no \"keys\" array");

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -166,12 +167,20 @@ class UrlKeySource final : public KeySource {
   KeyList keys(std::string_view key_id) override {
     KeyList current = snapshot();
     const auto now = Clock::now();
-    const bool stale = now - m_fetched_at.load() >= m_refresh;
+    // A periodic refresh, or a retry while fetches fail, waits min_refetch after any attempt; a
+    // token naming an unknown key (the provider rotated its keys) may re-fetch at once, then
+    // not again for min_refetch, so tokens with made-up key ids cannot hammer the provider.
+    const bool due = now - m_fetched_at.load() >= m_refresh || !current;
+    const bool may_retry = now - m_attempted_at.load() >= m_min_refetch;
     const bool unknown = !contains_key_id(current, key_id);
-    if ((stale || unknown) && now - m_attempted_at.load() >= m_min_refetch) {
+    const bool may_chase = now - m_chased_at.load() >= m_min_refetch;
+    if ((due && may_retry) || (unknown && may_chase)) {
       // One fetch at a time; other threads go on with the keys they have.
       std::unique_lock lock(m_fetch_mutex, std::try_to_lock);
-      if (lock.owns_lock() && Clock::now() - m_attempted_at.load() >= m_min_refetch) {
+      if (lock.owns_lock()) {
+        if (unknown && may_chase) {
+          m_chased_at = now;
+        }
         refetch();
         current = snapshot();
       }
@@ -195,6 +204,9 @@ class UrlKeySource final : public KeySource {
         m_keys = std::move(keys);
       }
       m_fetched_at = Clock::now();
+    } catch (const Poco::Exception& e) {  // what() is only the class name; say more
+      m_log->error("JWKS {}: cannot fetch the keys: {}{}", m_url, e.displayText(),
+                   snapshot() ? " (keeping the previous keys)" : "");
     } catch (const std::exception& e) {
       m_log->error("JWKS {}: cannot fetch the keys: {}{}", m_url, e.what(),
                    snapshot() ? " (keeping the previous keys)" : "");
@@ -210,6 +222,7 @@ class UrlKeySource final : public KeySource {
   KeyList m_keys;  // guarded by m_keys_mutex
   std::atomic<Clock::time_point> m_fetched_at{Clock::time_point{}};
   std::atomic<Clock::time_point> m_attempted_at{Clock::time_point{}};
+  std::atomic<Clock::time_point> m_chased_at{Clock::time_point{}};
 };
 
 }  // namespace
