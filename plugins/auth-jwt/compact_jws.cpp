@@ -74,6 +74,10 @@ std::optional<CompactJws> parse_compact_jws(std::string_view text,
   const std::string_view header_part = text.substr(0, first);
   const std::string_view payload_part = text.substr(first + 1, second - first - 1);
   const std::string_view signature_part = text.substr(second + 1);
+  if (header_part.size() > k_max_header_bytes) {
+    *reason = "token header too large (over " + std::to_string(k_max_header_bytes) + " bytes)";
+    return std::nullopt;
+  }
 
   Poco::JSON::Object::Ptr header = decode_json_object(header_part);
   if (!header) {

@@ -18,8 +18,10 @@
 
 namespace sccache::auth_jwt {
 
-// Larger tokens are refused before they are decoded. Identity-provider tokens are ~1 KiB.
+// Larger tokens are refused before they are decoded. Identity-provider tokens are ~1 KiB; a
+// JOSE header ({"alg","typ","kid"}) well under 100 bytes.
 inline constexpr size_t k_max_token_bytes = 8192;
+inline constexpr size_t k_max_header_bytes = 1024;
 
 struct CompactJws {
   std::string text;       // the token as received

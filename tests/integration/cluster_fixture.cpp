@@ -5,6 +5,11 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <fmt/format.h>
 
 namespace sccache::test {
@@ -27,6 +32,34 @@ void require_overlay_builder() {
 }
 
 Cluster::Cluster() : m_dir("sccache-cluster") {}
+
+HttpReply http_call(uint16_t port, const std::string& method, const std::string& path,
+                    const HttpOptions& options) {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (options.tls) {
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "",
+                                                             Poco::Net::Context::VERIFY_NONE);
+    session = std::make_unique<Poco::Net::HTTPSClientSession>("127.0.0.1", port, context);
+  } else {
+    session = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port);
+  }
+  session->setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!options.authorization.empty()) {
+    request.set("Authorization", options.authorization);
+  }
+  request.setContentLength(options.declared_length >= 0
+                               ? options.declared_length
+                               : static_cast<std::streamsize>(options.body.size()));
+  session->sendRequest(request) << options.body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session->receiveResponse(response);
+  HttpReply reply;
+  reply.status = response.getStatus();
+  reply.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  reply.www_authenticate = response.get("WWW-Authenticate", "");
+  return reply;
+}
 
 std::string token_table(const std::string& token) {
   return fmt::format("type = \"token\"\ntoken = \"{}\"\n", token);

@@ -77,6 +77,22 @@ class Cluster {
   std::vector<std::string> m_server_ids;
 };
 
+struct HttpOptions {
+  std::string body;
+  std::string authorization;             // the Authorization header, if not empty
+  std::streamsize declared_length = -1;  // > body size: announce more than is sent
+  bool tls = false;  // HTTPS without certificate checks (build servers' certificates are pinned
+                     // by fingerprint, which this raw test client does not do)
+};
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  std::string www_authenticate;
+};
+// One raw HTTP/1.1 exchange with a daemon on 127.0.0.1, for tests of its error handling.
+HttpReply http_call(uint16_t port, const std::string& method, const std::string& path,
+                    const HttpOptions& options = {});
+
 // The body of a `type = "token"` auth table.
 std::string token_table(const std::string& token);
 

@@ -3,9 +3,6 @@
 #include <sstream>
 #include <unistd.h>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -16,29 +13,6 @@ using namespace sccache::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A raw HTTP exchange with the scheduler: (status, body).
-// `declared_length` > body size announces a larger body than is sent (the server must answer
-// from the headers alone).
-std::pair<int, std::string> http(uint16_t port, const std::string& method, const std::string& path,
-                                 const std::string& body = "",
-                                 const std::string& authorization = "",
-                                 std::streamsize declared_length = -1) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", port);
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!authorization.empty()) {
-    request.set("Authorization", authorization);
-  }
-  request.setContentLength(declared_length >= 0 ? declared_length
-                                                : static_cast<std::streamsize>(body.size()));
-  session.sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  std::stringstream text;
-  text << in.rdbuf();
-  return {response.getStatus(), text.str()};
-}
 
 bool log_contains(const ChildProcess& process, const std::string& needle) {
   return process.stderr_text().find(needle) != std::string::npos;
@@ -141,17 +115,18 @@ TEST_CASE("bad requests get a 4xx and the scheduler keeps serving") {
   cluster.start_scheduler();
   REQUIRE(wait_until([&] { return cluster.status().connected; }, std::chrono::seconds(10)));
   const uint16_t port = cluster.scheduler_port();
-  CHECK(http(port, "POST", "/api/v2/server/heartbeat", "{not json").first == 400);
-  CHECK(http(port, "POST", "/api/v2/server/heartbeat", R"({"protocol":2})").first == 400);
-  CHECK(
-      http(port, "POST", "/api/v2/server/heartbeat", std::string(1000, 'x'), "", 64 << 20).first ==
-      413);
-  auto [status, body] = http(port, "GET", "/api/v2/status");
-  CHECK(status == 401);
-  CHECK(body.find("no bearer token") != std::string::npos);
-  CHECK(http(port, "GET", "/api/v2/status", "", "Bearer nope").first == 401);
-  CHECK(http(port, "GET", "/no/such/path").first == 404);
-  CHECK(http(port, "DELETE", "/api/v2/status").first == 405);
+  CHECK(http_call(port, "POST", "/api/v2/server/heartbeat", {.body = "{not json"}).status == 400);
+  CHECK(http_call(port, "POST", "/api/v2/server/heartbeat", {.body = R"({"protocol":2})"}).status ==
+        400);
+  CHECK(http_call(port, "POST", "/api/v2/server/heartbeat",
+                  {.body = std::string(1000, 'x'), .declared_length = 64 << 20})
+            .status == 413);
+  HttpReply anonymous = http_call(port, "GET", "/api/v2/status");
+  CHECK(anonymous.status == 401);
+  CHECK(anonymous.body.find("no bearer token") != std::string::npos);
+  CHECK(http_call(port, "GET", "/api/v2/status", {.authorization = "Bearer nope"}).status == 401);
+  CHECK(http_call(port, "GET", "/no/such/path").status == 404);
+  CHECK(http_call(port, "DELETE", "/api/v2/status").status == 405);
   // Garbage that is not HTTP at all.
   {
     Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
@@ -164,8 +139,9 @@ TEST_CASE("bad requests get a 4xx and the scheduler keeps serving") {
     } catch (...) {
     }
   }
-  CHECK(http(port, "GET", "/api/v2/status", "", "Bearer my client token").first == 200);
-  CHECK(http(port, "GET", "/api/v2/health").first == 200);
+  CHECK(http_call(port, "GET", "/api/v2/status", {.authorization = "Bearer my client token"})
+            .status == 200);
+  CHECK(http_call(port, "GET", "/api/v2/health").status == 200);
   CHECK(cluster.scheduler().running());
 }
 
