@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 namespace sccache {
 
 namespace {
@@ -33,6 +35,7 @@ std::unique_ptr<CredentialVerifier> PluginHost::make_verifier(const AuthSection&
                                                               AuthRole role) {
   const AuthFactory& factory =
       at_type_key(auth.table, [&]() -> const AuthFactory& { return m_registry.auth(auth.type); });
+  log_provider(SCCACHE_PLUGIN_KIND_AUTH, auth.type, auth_role_table(role));
   return factory.create_verifier(auth.type, role, auth.table, *m_context);
 }
 
@@ -40,6 +43,7 @@ std::unique_ptr<CredentialProvider> PluginHost::make_provider(const AuthSection&
                                                               AuthRole role) {
   const AuthFactory& factory =
       at_type_key(auth.table, [&]() -> const AuthFactory& { return m_registry.auth(auth.type); });
+  log_provider(SCCACHE_PLUGIN_KIND_AUTH, auth.type, auth_role_table(role));
   return factory.create_provider(auth.type, role, auth.table, *m_context);
 }
 
@@ -47,7 +51,16 @@ std::unique_ptr<Sandbox> PluginHost::make_sandbox(const std::string& type,
                                                   const ConfigSection& builder) {
   const SandboxFactory& factory =
       at_type_key(builder, [&]() -> const SandboxFactory& { return m_registry.sandbox(type); });
+  log_provider(SCCACHE_PLUGIN_KIND_SANDBOX, type, "builder");
   return factory.create(type, builder, *m_context);
+}
+
+void PluginHost::log_provider(uint32_t kind, const std::string& type, std::string_view table) {
+  if (const LoadedPlugin* plugin = m_registry.provider_of(kind, type)) {
+    m_context->logger("plugins")->info("[{}] type \"{}\": {} {} ({})", table, type, plugin->origin,
+                                       plugin->descriptor->version,
+                                       plugin->descriptor->description);
+  }
 }
 
 const TransportFactory& PluginHost::transport() {

@@ -35,6 +35,9 @@ class PluginHost {
   const TransportFactory& transport();
 
  private:
+  // Logs which file serves `type`, so operators can tell a drop-in plugin is the one in use.
+  void log_provider(uint32_t kind, const std::string& type, std::string_view table);
+
   std::unique_ptr<HostContext> m_context;
   PluginRegistry m_registry;
 };

@@ -245,6 +245,11 @@ const TransportFactory& PluginRegistry::transport(std::string_view type) {
   return *static_cast<const TransportFactory*>(find(SCCACHE_PLUGIN_KIND_TRANSPORT, type));
 }
 
+const LoadedPlugin* PluginRegistry::provider_of(uint32_t kind, std::string_view type) const {
+  auto it = m_by_type.find(std::make_pair(kind, std::string(type)));
+  return it == m_by_type.end() ? nullptr : &m_plugins[it->second];
+}
+
 std::vector<LoadedPlugin> PluginRegistry::loaded() const {
   return m_plugins;
 }

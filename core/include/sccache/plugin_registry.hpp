@@ -59,6 +59,9 @@ class PluginRegistry {
   const SandboxFactory& sandbox(std::string_view type);
   const TransportFactory& transport(std::string_view type);
 
+  // The plugin registered for (kind, type), or nullptr; does not load anything.
+  const LoadedPlugin* provider_of(uint32_t kind, std::string_view type) const;
+
   // Everything registered so far, for --version and logs.
   std::vector<LoadedPlugin> loaded() const;
   const std::vector<std::filesystem::path>& search_dirs() const noexcept { return m_dirs; }
