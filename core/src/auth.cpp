@@ -1,8 +1,10 @@
 #include "sccache/auth.hpp"
 
 #include <cctype>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
 
 namespace sccache {
 
@@ -26,6 +28,20 @@ std::string_view auth_role_table(AuthRole role) noexcept {
 
 bool is_verifier_role(AuthRole role) noexcept {
   return role == AuthRole::client_verifier || role == AuthRole::server_verifier;
+}
+
+void warn_if_secret_readable(const ConfigSection& config, std::string_view key, HostContext& host) {
+  if (host.app_role() == AppRole::client) {
+    return;
+  }
+  struct stat st {};
+  if (::stat(config.file().c_str(), &st) != 0 || (st.st_mode & S_IROTH) == 0) {
+    return;
+  }
+  host.logger("config")->warn(
+      "{} holds the secret '{}' and is readable by every user of this machine; restrict it "
+      "(chmod o-r {})",
+      config.file().string(), config.full_key(key), config.file().string());
 }
 
 std::string_view bearer_token(std::string_view authorization) noexcept {

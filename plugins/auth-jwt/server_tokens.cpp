@@ -13,7 +13,8 @@ namespace {
 constexpr size_t k_min_secret_bytes = 32;
 const std::set<std::string> k_hs256_only = {Poco::JWT::Signer::ALGO_HS256};
 
-std::string read_secret_key(const ConfigSection& config) {
+std::string read_secret_key(const ConfigSection& config, HostContext& host) {
+  warn_if_secret_readable(config, "secret_key", host);
   auto key = base64url_decode(config.require_string("secret_key"), Padding::allowed);
   if (!key) {
     config.fail("secret_key",
@@ -82,15 +83,16 @@ class BearerProvider final : public CredentialProvider {
 }  // namespace
 
 std::unique_ptr<CredentialVerifier> make_hs256_server_verifier(const ConfigSection& config,
-                                                               HostContext& /*host*/) {
+                                                               HostContext& host) {
   config.reject_unknown_keys({"type", "secret_key"});
-  return std::make_unique<Hs256ServerVerifier>(read_secret_key(config));
+  return std::make_unique<Hs256ServerVerifier>(read_secret_key(config, host));
 }
 
 std::unique_ptr<CredentialProvider> make_server_token_provider(const ConfigSection& config,
                                                                HostContext& host) {
   config.reject_unknown_keys({"type", "token"});
   const std::string token = config.require_string("token");
+  warn_if_secret_readable(config, "token", host);
   // The server cannot check the signature (it has no key), but it can catch a token made for
   // another server, or expired, before the scheduler refuses every heartbeat.
   std::string reason;

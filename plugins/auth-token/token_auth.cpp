@@ -31,6 +31,7 @@ std::string configured_token(std::string_view type, AuthRole role, const ConfigS
   if (token.empty()) {
     config.fail("token", "the token cannot be empty");
   }
+  warn_if_secret_readable(config, "token", host);
   return token;
 }
 

@@ -121,6 +121,13 @@ TEST_CASE("jwt_hs256 servers and jwt_validate clients compile remotely to identi
   auto json = parse(stats.out);
   CHECK(json->getValue<uint64_t>("remote_compiles") == 2);
   CHECK(json->getObject("local_fallbacks")->size() == 0);
+
+  // The test's config files are world-readable (mode 0644): both daemons say so, naming the key.
+  CHECK(jwt.cluster.scheduler().stderr_text().find(
+            "holds the secret 'server_auth.secret_key' and is readable by every user") !=
+        std::string::npos);
+  CHECK(jwt.cluster.server(0).stderr_text().find("holds the secret 'scheduler_auth.token'") !=
+        std::string::npos);
 }
 
 TEST_CASE("every forged, stale or misdirected token gets 401 and a reason; nothing logs a secret") {

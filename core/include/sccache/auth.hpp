@@ -68,6 +68,11 @@ class AuthFactory {
                                                               HostContext& host) const = 0;
 };
 
+// For auth plugins that read a secret from their table: logs a warning (once per call) when the
+// config file is readable by every user of the machine, naming the file and key, never the
+// value. Daemons only: a client's per-compile stderr stays clean.
+void warn_if_secret_readable(const ConfigSection& config, std::string_view key, HostContext& host);
+
 // Splits "Bearer <token>" (case-insensitive scheme); "" if the header is not a bearer credential.
 std::string_view bearer_token(std::string_view authorization) noexcept;
 // Constant-time comparison (the time depends on the lengths only).
