@@ -1,8 +1,5 @@
 #include "job_token.hpp"
 
-#include <sstream>
-
-#include <Poco/Base64Encoder.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
 #include <Poco/RandomStream.h>
@@ -11,18 +8,11 @@
 
 #include "sccache/auth.hpp"
 
+#include "base64url.hpp"
+
 namespace sccache {
 
 namespace {
-
-std::string base64url(std::string_view bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-  encoder.rdbuf()->setLineLength(0);
-  encoder.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  encoder.close();
-  return out.str();
-}
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -37,7 +27,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 std::string make_job_key() {
   char raw[32];
   Poco::RandomInputStream().read(raw, sizeof raw);
-  return base64url(std::string_view(raw, sizeof raw));
+  return base64url_encode(std::string_view(raw, sizeof raw));
 }
 
 std::string issue_job_token(const std::string& job_key, const JobClaims& claims,
@@ -74,7 +64,8 @@ std::optional<JobClaims> verify_job_token(const std::string& job_key, std::strin
     return std::nullopt;
   }
   // Checked here rather than with Poco's Signer, whose HMAC comparison is not constant-time.
-  const std::string expected = base64url(hmac_sha256(job_key, token.substr(0, signature_start)));
+  const std::string expected =
+      base64url_encode(hmac_sha256(job_key, token.substr(0, signature_start)));
   if (!constant_time_equal(expected, token.substr(signature_start + 1))) {
     *reason = "invalid job token signature";
     return std::nullopt;

@@ -2,15 +2,12 @@
 
 #include <iostream>
 #include <map>
-#include <sstream>
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
-#include <Poco/Exception.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
 #include <openssl/rand.h>
 
+#include "base64url.hpp"
 #include "config_document.hpp"
 #include "net_address.hpp"
 
@@ -24,7 +21,6 @@ constexpr const char* k_auth_usage = R"(Usage:
   sccache-dist auth generate-shared-token [--bits <N>]     (N: 64 to 4096, a multiple of 8; default 256)
 )";
 
-constexpr int k_base64url = Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING;
 constexpr size_t k_hs256_key_bytes = 32;
 
 struct UsageError : std::runtime_error {
@@ -36,30 +32,7 @@ std::string random_base64url(size_t bytes) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
     throw std::runtime_error("OpenSSL's random generator failed");
   }
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out, k_base64url);
-  encoder.rdbuf()->setLineLength(0);
-  encoder.write(raw.data(), static_cast<std::streamsize>(raw.size()));
-  encoder.close();
-  return out.str();
-}
-
-std::optional<std::string> decode_base64url(std::string text) {
-  while (!text.empty() && text.back() == '=') {
-    text.pop_back();
-  }
-  for (char c : text) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
-      return std::nullopt;
-    }
-  }
-  try {
-    std::istringstream in(text);
-    Poco::Base64Decoder decoder(in, k_base64url);
-    return std::string((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
+  return base64url_encode(raw);
 }
 
 // "--name value" / "--name=value" options; every option must be in `known`.
@@ -111,7 +84,7 @@ std::string server_token(const std::map<std::string, std::string>& options) {
   }
   const std::string encoded =
       has_key ? options.at("--secret-key") : secret_key_from_config(options.at("--config"));
-  auto key = decode_base64url(encoded);
+  auto key = base64url_decode(encoded);
   if (!key || key->size() < k_hs256_key_bytes) {
     throw UsageError(
         "the secret key must be base64url of at least 32 bytes (generate-jwt-hs256-key)");
