@@ -14,8 +14,11 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/URI.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <spdlog/spdlog.h>
 
 namespace sccache::auth_jwt {
@@ -121,9 +124,18 @@ std::string fetch(const Poco::URI& uri) {
   if (uri.getScheme() == "https") {
     static std::once_flag ssl_once;
     std::call_once(ssl_once, [] { Poco::Net::initializeSSL(); });
-    Poco::Net::Context::Ptr context =
-        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                               Poco::Net::Context::VERIFY_RELAXED, 9, true);
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(
+        Poco::Net::Context::TLS_CLIENT_USE, "", "", "", Poco::Net::Context::VERIFY_STRICT, 9, true);
+    // Poco skips its own name check for "localhost" and may match names through DNS; have
+    // OpenSSL check the certificate against the URL's host exactly, during the handshake.
+    X509_VERIFY_PARAM* param = SSL_CTX_get0_param(context->sslContext());
+    Poco::Net::IPAddress ip;
+    const bool name_set = Poco::Net::IPAddress::tryParse(uri.getHost(), ip)
+                              ? X509_VERIFY_PARAM_set1_ip_asc(param, uri.getHost().c_str()) == 1
+                              : X509_VERIFY_PARAM_set1_host(param, uri.getHost().c_str(), 0) == 1;
+    if (!name_set) {
+      throw JwksError("cannot set up the TLS name check for " + uri.getHost());
+    }
     session =
         std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
   } else {
