@@ -25,15 +25,8 @@ class ClientTokenVerifier final : public CredentialVerifier {
       : m_settings(std::move(settings)), m_keys(std::move(keys)) {}
 
   AuthDecision verify(const AuthRequest& request) const override {
-    if (request.authorization.empty()) {
-      return AuthDecision::refuse("no bearer token in the Authorization header");
-    }
-    const std::string_view token = bearer_token(request.authorization);
-    if (token.empty()) {
-      return AuthDecision::refuse("the Authorization header is not a bearer token");
-    }
     std::string reason;
-    auto jws = parse_compact_jws(token, m_settings.algorithms, &reason);
+    auto jws = parse_bearer_jws(request.authorization, m_settings.algorithms, &reason);
     if (!jws) {
       return AuthDecision::refuse(reason);
     }

@@ -8,6 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "sccache/auth.hpp"
+
 #include "base64url.hpp"
 
 namespace sccache::auth_jwt {
@@ -126,6 +128,21 @@ std::optional<CompactJws> parse_compact_jws(std::string_view text,
   jws.signing_input = std::string(text.substr(0, second));
   jws.signature = std::move(*signature);
   return jws;
+}
+
+std::optional<CompactJws> parse_bearer_jws(std::string_view authorization,
+                                           const std::set<std::string>& allowed_algorithms,
+                                           std::string* reason) {
+  if (authorization.empty()) {
+    *reason = "no bearer token in the Authorization header";
+    return std::nullopt;
+  }
+  const std::string_view token = bearer_token(authorization);
+  if (token.empty()) {
+    *reason = "the Authorization header is not a bearer token";
+    return std::nullopt;
+  }
+  return parse_compact_jws(token, allowed_algorithms, reason);
 }
 
 bool hs256_signature_valid(const CompactJws& jws, std::string_view key) {

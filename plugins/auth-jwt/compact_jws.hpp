@@ -38,6 +38,11 @@ std::optional<CompactJws> parse_compact_jws(std::string_view text,
                                             const std::set<std::string>& allowed_algorithms,
                                             std::string* reason);
 
+// The same, for the token in an Authorization header ("Bearer <token>").
+std::optional<CompactJws> parse_bearer_jws(std::string_view authorization,
+                                           const std::set<std::string>& allowed_algorithms,
+                                           std::string* reason);
+
 // HS256 with `key`, compared in constant time.
 bool hs256_signature_valid(const CompactJws& jws, std::string_view key);
 // RS256 or ES256 with a public key of the matching type; false for any other pairing.

@@ -33,15 +33,8 @@ class Hs256ServerVerifier final : public CredentialVerifier {
   explicit Hs256ServerVerifier(std::string key) : m_key(std::move(key)) {}
 
   AuthDecision verify(const AuthRequest& request) const override {
-    if (request.authorization.empty()) {
-      return AuthDecision::refuse("no bearer token in the Authorization header");
-    }
-    const std::string_view token = bearer_token(request.authorization);
-    if (token.empty()) {
-      return AuthDecision::refuse("the Authorization header is not a bearer token");
-    }
     std::string reason;
-    auto jws = parse_compact_jws(token, k_hs256_only, &reason);
+    auto jws = parse_bearer_jws(request.authorization, k_hs256_only, &reason);
     if (!jws) {
       return AuthDecision::refuse(reason);
     }

@@ -4,6 +4,7 @@
 
 #include "sccache/plugin_registry.hpp"
 
+#include "auth_plugin_fixture.hpp"
 #include "test_support.hpp"
 #include "token_auth.hpp"
 
@@ -11,35 +12,12 @@ using namespace sccache;
 
 namespace {
 
-struct Fixture {
+struct Fixture : test::AuthPluginFixture {
   explicit Fixture(std::string_view text, std::string key_path = "client_auth")
-      : table(parse_config_text(text, "scheduler.conf")),
-        section("scheduler.conf", std::move(key_path), table),
-        host(make_default_host_context(AppRole::tool, std::filesystem::temp_directory_path())) {}
-
-  const AuthFactory& factory() const {
-    return *static_cast<const AuthFactory*>(auth_token::descriptor()->factory);
-  }
-  std::unique_ptr<CredentialVerifier> verifier(std::string_view type, AuthRole role) {
-    return factory().create_verifier(type, role, section, *host);
-  }
-  std::unique_ptr<CredentialProvider> provider(std::string_view type, AuthRole role) {
-    return factory().create_provider(type, role, section, *host);
-  }
-
-  toml::table table;
-  ConfigSection section;
-  std::unique_ptr<HostContext> host;
+      : AuthPluginFixture(auth_token::descriptor(), text, std::move(key_path)) {}
 };
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::config_error;
 
 }  // namespace
 
