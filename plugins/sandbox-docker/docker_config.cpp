@@ -1,0 +1,122 @@
+#include "docker_config.hpp"
+
+#include <cstdlib>
+#include <limits>
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA1Engine.h>
+#include <fmt/format.h>
+
+namespace sccache::sandbox_docker {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint64_t k_min_memory = 6ull << 20;  // the engine refuses less
+
+// A non-negative number (integer or float) at `key`, or nullopt when absent.
+std::optional<double> get_number(const ConfigSection& config, std::string_view key) {
+  const toml::node* node = config.table().get(key);
+  if (node == nullptr) {
+    return std::nullopt;
+  }
+  std::optional<double> value;
+  if (const auto* f = node->as_floating_point()) {
+    value = f->get();
+  } else if (const auto* i = node->as_integer()) {
+    value = static_cast<double>(i->get());
+  }
+  if (!value || !(*value >= 0) || *value > 1e6) {
+    config.fail(key, "must be a non-negative number (e.g. 1.5)");
+  }
+  return value;
+}
+
+unsigned get_count(const ConfigSection& config, std::string_view key, unsigned fallback,
+                   unsigned min, unsigned max) {
+  auto value = config.get_integer(key);
+  if (!value) {
+    return fallback;
+  }
+  if (*value < min || *value > max) {
+    config.fail(key, fmt::format("must be between {} and {}", min, max));
+  }
+  return static_cast<unsigned>(*value);
+}
+
+// "uid:gid" or "uid" (gid = uid), numeric: the image has no /etc/passwd to look names up in.
+void read_user(const ConfigSection& config, DockerConfig& result) {
+  auto text = config.get_string("user");
+  if (!text) {
+    return;
+  }
+  auto parse = [&](const std::string& part) -> uint32_t {
+    if (part.empty() || part.size() > 10 ||
+        part.find_first_not_of("0123456789") != std::string::npos) {
+      config.fail("user", "must be a numeric \"uid:gid\" (e.g. \"65534:65534\")");
+    }
+    uint64_t v = std::stoull(part);
+    if (v > std::numeric_limits<uint32_t>::max() - 1) {
+      config.fail("user", "uid and gid must be below 4294967295");
+    }
+    return static_cast<uint32_t>(v);
+  };
+  size_t colon = text->find(':');
+  result.uid = parse(text->substr(0, colon));
+  result.gid = colon == std::string::npos ? result.uid : parse(text->substr(colon + 1));
+  if (result.uid == 0 || result.gid == 0) {
+    config.fail("user", "jobs must not run as root (uid or gid 0); the default is 65534:65534");
+  }
+}
+
+std::string owner_of(const fs::path& config_file) {
+  Poco::SHA1Engine sha1;
+  sha1.update(config_file.string());
+  return Poco::DigestEngine::digestToHex(sha1.digest()).substr(0, 12);
+}
+
+}  // namespace
+
+fs::path default_docker_socket() {
+  const char* host = std::getenv("DOCKER_HOST");
+  std::string_view value = host != nullptr ? host : "";
+  if (value.rfind("unix://", 0) == 0 && value.size() > 7) {
+    return fs::path(value.substr(7));
+  }
+  return "/var/run/docker.sock";
+}
+
+DockerConfig read_docker_config(const ConfigSection& config) {
+  config.reject_unknown_keys(
+      {"type", "docker_socket", "user", "cpus", "memory", "pids_limit", "pool_size", "max_images"});
+  DockerConfig result;
+  result.socket = config.get_path("docker_socket").value_or(default_docker_socket());
+  read_user(config, result);
+  if (auto cpus = get_number(config, "cpus")) {
+    if (*cpus != 0 && *cpus < 0.01) {
+      config.fail("cpus", "must be 0 (no limit) or at least 0.01");
+    }
+    result.cpus = *cpus;
+  }
+  if (auto memory = config.get_size("memory")) {
+    if (*memory != 0 && *memory < k_min_memory) {
+      config.fail("memory", "must be 0 (no limit) or at least 6M");
+    }
+    result.memory = *memory;
+  }
+  if (auto pids = config.get_integer("pids_limit")) {
+    if (*pids != 0 && (*pids < 16 || *pids > 4194304)) {
+      config.fail("pids_limit", "must be 0 (no limit) or between 16 and 4194304");
+    }
+    result.pids_limit = *pids;
+  }
+  result.pool_size = get_count(config, "pool_size", result.pool_size, 0, 256);
+  result.max_images = get_count(config, "max_images", result.max_images, 1, 1024);
+  std::error_code ec;
+  fs::path file = fs::absolute(config.file(), ec).lexically_normal();
+  result.config_file = file.string();
+  result.owner = owner_of(file);
+  return result;
+}
+
+}  // namespace sccache::sandbox_docker

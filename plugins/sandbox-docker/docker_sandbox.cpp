@@ -1,0 +1,102 @@
+#include "docker_sandbox.hpp"
+
+#include <mutex>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "sccache/plugin.hpp"
+
+#include "container_pool.hpp"
+#include "docker_config.hpp"
+#include "embedded_helper.hpp"
+#include "engine_api.hpp"
+#include "image_store.hpp"
+#include "job_runner.hpp"
+#include "readiness.hpp"
+
+namespace sccache::sandbox_docker {
+namespace {
+
+class DockerSandbox final : public Sandbox {
+ public:
+  DockerSandbox(DockerConfig config, HostContext& host)
+      : m_config(std::move(config)),
+        m_logger(host.logger("sandbox-docker")),
+        m_engine(m_config, m_logger),
+        m_pool(m_engine, m_config.pool_size, m_logger),
+        m_images(m_engine, m_pool, m_config, embedded_helper(), m_logger) {}
+
+  // Jobs have ended (the server stops them first): the images go, then the pool's containers.
+  ~DockerSandbox() override { m_images.remove_all(); }
+
+  void check_ready() override {
+    EngineVersion version = require_engine(m_engine);
+    auto [containers, images] = remove_leftovers(m_engine);
+    if (containers + images > 0) {
+      m_logger->info("removed {} container(s) and {} image(s) left by an earlier run (label {}={})",
+                     containers, images, k_owner_label, m_config.owner);
+    }
+    probe_job_container(m_engine, m_config, embedded_helper());
+    {
+      std::lock_guard lock(m_mutex);
+      m_version = version;
+    }
+    m_logger->info(
+        "docker builder ready: engine {} (API {}) at {}; jobs run as {} with cpus {}, memory {} "
+        "MiB, pids_limit {}; {} warm container(s) per toolchain, at most {} image(s); label "
+        "{}={}",
+        version.version, version.api_version, m_config.socket.string(), m_config.user(),
+        m_config.cpus, m_config.memory >> 20, m_config.pids_limit, m_config.pool_size,
+        m_config.max_images, k_owner_label, m_config.owner);
+  }
+
+  void prepare_toolchain(const std::string& toolchain_id,
+                         const std::filesystem::path& archive) override {
+    m_images.prepare(toolchain_id, archive);
+  }
+
+  bool has_toolchain(const std::string& toolchain_id) const override {
+    return is_valid_toolchain_id(toolchain_id) && m_images.has(toolchain_id);
+  }
+
+  void evict_toolchain(const std::string& toolchain_id) override { m_images.evict(toolchain_id); }
+
+  SandboxResult run(const SandboxJob& job) override {
+    JobPaths paths = validate_job(job);
+    ImageStore::Lease lease = m_images.acquire(job.toolchain_id);
+    return run_job(JobContext{m_engine, m_pool, m_config, m_logger}, lease.image(), job, paths);
+  }
+
+  std::string describe() const override {
+    std::lock_guard lock(m_mutex);
+    return m_version ? "docker " + m_version->version + " (API " + m_version->api_version + ")"
+                     : "docker";
+  }
+
+ private:
+  const DockerConfig m_config;
+  std::shared_ptr<spdlog::logger> m_logger;
+  EngineApi m_engine;
+  ContainerPool m_pool;
+  ImageStore m_images;
+  mutable std::mutex m_mutex;
+  std::optional<EngineVersion> m_version;  // known after check_ready(); guarded by m_mutex
+};
+
+class DockerSandboxFactory final : public SandboxFactory {
+ public:
+  std::unique_ptr<Sandbox> create(std::string_view /*type*/, const ConfigSection& config,
+                                  HostContext& host) const override {
+    return std::make_unique<DockerSandbox>(read_docker_config(config), host);
+  }
+};
+
+const DockerSandboxFactory g_factory;
+
+}  // namespace
+
+SCCACHE_DEFINE_PLUGIN(descriptor, SCCACHE_PLUGIN_KIND_SANDBOX, SandboxFactory, g_factory, "1.0.0",
+                      "Docker build sandbox: a container per job, no network, not root", "docker")
+
+}  // namespace sccache::sandbox_docker

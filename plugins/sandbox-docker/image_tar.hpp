@@ -1,0 +1,32 @@
+// The tar the engine imports as a toolchain's image (`POST /images/create?fromSrc=-`, what
+// `docker import` does): the toolchain archive's entries, cleaned, plus the helper.
+//
+//  - paths are made relative ("/usr/bin/gcc" -> "usr/bin/gcc"); an entry with ".." is refused,
+//    as are devices, FIFOs and sockets, and anything under /.sccache-dist (ours);
+//  - everything is owned by root; directories (including the parents an archive leaves
+//    implicit) are mode 0755, /tmp 1777; setuid/setgid bits and group/other write bits go;
+//    extended attributes and ACLs are dropped. The job's user can change nothing of the
+//    toolchain; the helper gives it the directories its inputs, cwd and outputs need;
+//  - /.sccache-dist/init is the helper (root, 0555).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <string_view>
+
+namespace sccache::sandbox_docker {
+
+struct ImageLayout {
+  std::string_view helper;  // sccache-docker-init's bytes
+};
+
+// Reads `archive` (a tar, possibly compressed: whatever libarchive reads) and writes the image's
+// uncompressed tar to `out`. Failure: SandboxError naming the archive and the entry.
+void write_image_tar(const std::filesystem::path& archive, const ImageLayout& layout,
+                     std::ostream& out);
+
+// An image tar with only /tmp and the helper (the readiness probe's image).
+void write_helper_image_tar(const ImageLayout& layout, std::ostream& out);
+
+}  // namespace sccache::sandbox_docker
