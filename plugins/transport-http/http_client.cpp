@@ -19,7 +19,7 @@
 
 #include "body_stream.hpp"
 #include "connection_pool.hpp"
-#include "pinned_context.hpp"
+#include "tls_client_contexts.hpp"
 
 namespace sccache::transport_http {
 namespace {
@@ -67,7 +67,7 @@ class HttpClient final : public TransportClient {
 
   const ClientOptions m_options;
   std::shared_ptr<spdlog::logger> m_log;
-  PinnedContexts m_contexts;  // declared before m_pool: outlives the sessions using it
+  TlsClientContexts m_contexts;  // declared before m_pool: outlives the sessions using it
   ConnectionPool m_pool;
 };
 
@@ -76,7 +76,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> HttpClient::new_session(const Pool
   if (key.tls) {
     Poco::Net::Context::Ptr context;
     try {
-      context = m_contexts.get(key.pin);
+      context = key.pin.empty() ? m_contexts.ca_verified(key.host) : m_contexts.pinned(key.pin);
     } catch (const TransportError& e) {
       throw TransportError(
           fmt::format("{}: {}", Endpoint{true, key.host, key.port, key.pin}.to_string(), e.what()));
@@ -96,12 +96,7 @@ ClientResponse HttpClient::exchange(const Endpoint& endpoint, const ClientReques
     throw TransportError(fmt::format("{}: no host or port to connect to", endpoint.to_string()));
   }
   PoolKey key{endpoint.tls, endpoint.host, endpoint.port, {}};
-  if (endpoint.tls) {
-    if (endpoint.pinned_sha256.empty()) {
-      throw TransportError(
-          fmt::format("{}: TLS needs the server's pinned certificate fingerprint (pinned_sha256)",
-                      endpoint.to_string()));
-    }
+  if (endpoint.tls && !endpoint.pinned_sha256.empty()) {
     try {
       key.pin = normalize_pin(endpoint.pinned_sha256);
     } catch (const TransportError& e) {
@@ -133,7 +128,7 @@ ClientResponse HttpClient::exchange(const Endpoint& endpoint, const ClientReques
 
 void HttpClient::fail_before_response(const Endpoint& endpoint, const char* what,
                                       const Poco::Exception& error, bool may_retry) {
-  if (std::optional<std::string> seen = PinnedContexts::take_rejected_fingerprint()) {
+  if (std::optional<std::string> seen = TlsClientContexts::take_rejected_fingerprint()) {
     throw TransportError(fmt::format(
         "{}: the server's certificate fingerprint did not match the pinned one (pinned {}, "
         "server presented {})",
@@ -178,7 +173,7 @@ ClientResponse HttpClient::attempt(Poco::Net::HTTPClientSession& session, const 
   // Sending. Write errors on the body stream only set badbit (Poco keeps the exception); the
   // server may still have answered (e.g. 413 before reading the body), so the response is read
   // regardless and the write error reported only if no response arrives.
-  PinnedContexts::take_rejected_fingerprint();
+  TlsClientContexts::take_rejected_fingerprint();
   const char* sending = session.connected() ? "sending the request" : "connecting";
   std::ostream* out = nullptr;
   try {

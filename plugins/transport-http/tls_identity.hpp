@@ -22,6 +22,11 @@ namespace sccache::transport_http {
 // authenticate the server with its certificate.
 inline constexpr const char* k_tls12_ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305";
+// TLS 1.2 suites a client accepts from a CA-certified server (a reverse proxy's RSA or ECDSA
+// certificate): forward secrecy and AEAD only.
+inline constexpr const char* k_public_tls12_ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 struct ServerTlsMaterial {
   Poco::Crypto::X509Certificate certificate;

@@ -114,8 +114,10 @@ struct Endpoint {
   bool tls = false;
   std::string host;
   uint16_t port = 0;
-  // With tls: the only certificate accepted (lowercase hex SHA-256 of its DER form). Required:
-  // build servers have self-signed certificates whose fingerprint comes from the scheduler.
+  // With tls: the only certificate accepted (lowercase hex SHA-256 of its DER form); build
+  // servers have self-signed certificates whose fingerprint comes from the scheduler. Empty: the
+  // certificate must chain to the system's trusted CAs and name `host` (a scheduler behind a
+  // TLS reverse proxy).
   std::string pinned_sha256;
 
   std::string to_string() const;  // "http://host:port"

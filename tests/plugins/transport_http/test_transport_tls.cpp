@@ -1,4 +1,7 @@
-// transport-http over TLS: the per-start ECDSA certificate and fingerprint pinning.
+// transport-http over TLS: the per-start ECDSA certificate and fingerprint pinning, and
+// CA-verified TLS for endpoints without a pin.
+#include <stdlib.h>
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -68,6 +71,53 @@ TEST_CASE("TLS with a self-signed ECDSA certificate and pinning") {
   started = std::chrono::steady_clock::now();
   server->stop();
   CHECK(std::chrono::steady_clock::now() - started < 5s);
+}
+
+namespace {
+
+// Points OpenSSL's default trust store at one file for a scope (as an operator's CA bundle).
+class ScopedTrustStore {
+ public:
+  explicit ScopedTrustStore(const std::filesystem::path& file) {
+    ::setenv("SSL_CERT_FILE", file.c_str(), 1);
+  }
+  ~ScopedTrustStore() { ::unsetenv("SSL_CERT_FILE"); }
+};
+
+}  // namespace
+
+TEST_CASE("TLS without a pin: the certificate must be trusted and name the host") {
+  Env env;
+  sccache::ServerOptions options;
+  options.tls = true;
+  options.tls_names = {"127.0.0.1"};
+  auto server = env.server(options);
+  add_ping(*server);
+  server->start();
+  const Endpoint by_address{true, "127.0.0.1", server->port(), ""};
+
+  SECTION("a certificate the trust store does not know is refused") {
+    try {
+      env.client()->send(by_address, request("GET", "/ping"));
+      FAIL("an untrusted certificate was accepted");
+    } catch (const TransportError& e) {
+      CHECK(std::string(e.what()).find("127.0.0.1") != std::string::npos);
+    }
+  }
+  SECTION("a trusted certificate for the host is accepted") {
+    sccache::test::write_file(env.temp / "ca.pem", server->tls_identity()->certificate_pem);
+    ScopedTrustStore trust(env.temp / "ca.pem");
+    auto client = env.client();
+    expect_ping(*client, by_address);
+    expect_ping(*client, by_address);  // and the connection is reused
+  }
+  SECTION("a trusted certificate for another name is refused, even for localhost") {
+    sccache::test::write_file(env.temp / "ca.pem", server->tls_identity()->certificate_pem);
+    ScopedTrustStore trust(env.temp / "ca.pem");
+    CHECK_THROWS_AS(env.client()->send(Endpoint{true, "localhost", server->port(), ""},
+                                       request("GET", "/ping")),
+                    TransportError);
+  }
 }
 
 TEST_CASE("a TLS client against a plain server fails cleanly") {

@@ -1,6 +1,10 @@
-// Client TLS contexts that accept exactly one server certificate: the one whose DER form has the
-// pinned SHA-256. Build servers use self-signed certificates whose fingerprint the scheduler hands
-// out, so there is no CA and no hostname check; the pin is the whole trust decision.
+// Client TLS contexts, two kinds:
+// - pinned: accepts exactly one server certificate, the one whose DER form has the pinned
+//   SHA-256. Build servers use self-signed certificates whose fingerprint the scheduler hands
+//   out, so there is no CA and no hostname check; the pin is the whole trust decision.
+// - CA-verified, for an endpoint without a pin (a scheduler behind a TLS reverse proxy): the
+//   system's trusted CAs (OpenSSL's default paths, so SSL_CERT_FILE / SSL_CERT_DIR apply), and
+//   OpenSSL checks during the handshake that the certificate names the host exactly.
 //
 // Threads: thread-safe. Ownership: the cache owns the contexts and the pins their verify callbacks
 // read, so it must outlive every session created with one of its contexts.
@@ -21,14 +25,16 @@ namespace sccache::transport_http {
 // digits.
 std::string normalize_pin(std::string_view pin);
 
-class PinnedContexts {
+class TlsClientContexts {
  public:
-  PinnedContexts();
-  ~PinnedContexts();
+  TlsClientContexts();
+  ~TlsClientContexts();
 
   // The context for a normalised pin, created on first use. Throws TransportError if OpenSSL
   // cannot set it up.
-  Poco::Net::Context::Ptr get(const std::string& pin);
+  Poco::Net::Context::Ptr pinned(const std::string& pin);
+  // The CA-verified context for `host` (a DNS name or an IP address), created on first use.
+  Poco::Net::Context::Ptr ca_verified(const std::string& host);
 
   // The fingerprint of the last certificate this thread rejected for not matching its pin, and
   // forgets it; nullopt if none since the last call. (The handshake runs on the thread that

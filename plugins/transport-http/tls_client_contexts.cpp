@@ -1,13 +1,15 @@
-#include "pinned_context.hpp"
+#include "tls_client_contexts.hpp"
 
 #include <utility>
 
 #include <Poco/Exception.h>
+#include <Poco/Net/IPAddress.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "sccache/transport.hpp"
 
@@ -21,7 +23,7 @@ thread_local std::optional<std::string> t_rejected_fingerprint;
 
 }  // namespace
 
-struct PinnedContexts::Entry {
+struct TlsClientContexts::Entry {
   std::string pin;
   Poco::Net::Context::Ptr context;
 };
@@ -66,10 +68,10 @@ std::string normalize_pin(std::string_view pin) {
   return out;
 }
 
-PinnedContexts::PinnedContexts() = default;
-PinnedContexts::~PinnedContexts() = default;
+TlsClientContexts::TlsClientContexts() = default;
+TlsClientContexts::~TlsClientContexts() = default;
 
-Poco::Net::Context::Ptr PinnedContexts::get(const std::string& pin) {
+Poco::Net::Context::Ptr TlsClientContexts::pinned(const std::string& pin) {
   std::lock_guard lock(m_mutex);
   if (auto it = m_entries.find(pin); it != m_entries.end()) {
     return it->second->context;
@@ -96,7 +98,40 @@ Poco::Net::Context::Ptr PinnedContexts::get(const std::string& pin) {
   return context;
 }
 
-std::optional<std::string> PinnedContexts::take_rejected_fingerprint() {
+Poco::Net::Context::Ptr TlsClientContexts::ca_verified(const std::string& host) {
+  const std::string key = "host:" + host;  // pins are hex digits only, so keys never collide
+  std::lock_guard lock(m_mutex);
+  if (auto it = m_entries.find(key); it != m_entries.end()) {
+    return it->second->context;
+  }
+  ensure_ssl_initialized();
+  auto entry = std::make_unique<Entry>();
+  try {
+    Poco::Net::Context::Params params;
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+    params.loadDefaultCAs = true;
+    params.cipherList = k_public_tls12_ciphers;
+    entry->context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    entry->context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  } catch (const Poco::Exception& e) {
+    throw TransportError(fmt::format("cannot create a TLS client context: {}", e.displayText()));
+  }
+  // Poco's own name check skips "localhost" and matches names through DNS: OpenSSL checks the
+  // exact name (or address) instead.
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(entry->context->sslContext());
+  Poco::Net::IPAddress address;
+  const bool name_set = Poco::Net::IPAddress::tryParse(host, address)
+                            ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1
+                            : X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0) == 1;
+  if (!name_set) {
+    throw TransportError(fmt::format("cannot check TLS certificates for the name \"{}\"", host));
+  }
+  Poco::Net::Context::Ptr context = entry->context;
+  m_entries.emplace(key, std::move(entry));
+  return context;
+}
+
+std::optional<std::string> TlsClientContexts::take_rejected_fingerprint() {
   return std::exchange(t_rejected_fingerprint, std::nullopt);
 }
 
