@@ -2,7 +2,7 @@
 // jwt_validate (a JWKS file), the build server presents a jwt_token made by `sccache-dist auth`,
 // and clients present identity-provider tokens (RS256 and ES256) minted by the test. Every
 // attack is refused with 401 and a reason while the daemons keep serving, and no process logs a
-// secret or a token.
+// secret or a token. Clients also reach the scheduler over https through a TLS proxy.
 #include <signal.h>
 
 #include <Poco/JSON/Object.h>
@@ -10,7 +10,10 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "sccache/transport.hpp"
+
 #include "cluster_fixture.hpp"
+#include "http_transport.hpp"
 #include "jwt_mint.hpp"
 
 using namespace sccache::test;
@@ -320,4 +323,106 @@ TEST_CASE("a new identity-provider key is picked up without restarting the sched
   CHECK(retired.status == 401);
   CHECK(retired.body.find("signing key is not in the JWKS") != std::string::npos);
   CHECK(jwt.cluster.scheduler().running());
+}
+
+namespace {
+
+// A TLS-terminating reverse proxy in front of the scheduler, as an operator would run one, with
+// a certificate for 127.0.0.1 that only `trust_store` vouches for.
+class TlsProxy {
+ public:
+  TlsProxy(uint16_t backend_port, const fs::path& dir) : m_backend_port(backend_port) {
+    const auto& factory = *static_cast<const sccache::TransportFactory*>(
+        sccache::transport_http::descriptor()->factory);
+    m_host = sccache::make_default_host_context(sccache::AppRole::tool, dir);
+    sccache::ServerOptions options;
+    options.bind_host = "127.0.0.1";
+    options.tls = true;
+    options.tls_names = {"127.0.0.1"};
+    options.worker_threads = 8;
+    m_server = factory.create_server("http", options, *m_host);
+    m_client = factory.create_client("http", {}, *m_host);
+    for (const char* method : {"GET", "POST"}) {
+      m_server->add_route(
+          method, "/",
+          [this](sccache::ServerRequest& in, sccache::ServerResponse& out) { forward(in, out); });
+    }
+    m_server->start();
+    trust_store = dir / "proxy-ca.pem";
+    write_file(trust_store, m_server->tls_identity()->certificate_pem);
+  }
+  std::string url() const { return fmt::format("https://127.0.0.1:{}", m_server->port()); }
+  fs::path trust_store;
+
+ private:
+  void forward(sccache::ServerRequest& in, sccache::ServerResponse& out) {
+    sccache::ClientRequest request;
+    request.method = in.method();
+    request.path = in.path();
+    if (auto auth = in.header("Authorization")) {
+      request.headers.emplace_back("Authorization", std::string(*auth));
+    }
+    request.content_type = std::string(in.header("Content-Type").value_or(""));
+    request.body = in.read_body(1 << 20);
+    sccache::ClientResponse response =
+        m_client->send({false, "127.0.0.1", m_backend_port, ""}, request);
+    out.send(response.status, response.header("Content-Type").value_or("application/json"),
+             response.body);
+  }
+
+  uint16_t m_backend_port;
+  std::unique_ptr<sccache::HostContext> m_host;
+  std::unique_ptr<sccache::TransportServer> m_server;
+  std::unique_ptr<sccache::TransportClient> m_client;
+};
+
+}  // namespace
+
+TEST_CASE("clients reach the scheduler over https through a TLS proxy, checking its certificate") {
+  JwtCluster jwt;
+  jwt.start_server();
+  REQUIRE(jwt.cluster.wait_for_servers(1, std::chrono::seconds(20), jwt.rsa_token));
+  TlsProxy proxy(jwt.cluster.scheduler_port(), jwt.cluster.dir());
+  const fs::path config = jwt.cluster.dir() / "https-client.conf";
+  write_file(config,
+             fmt::format("[dist]\nscheduler_url = \"{}\"\ncache_dir = \"{}\"\n\n"
+                         "[dist.auth]\ntype = \"token\"\ntoken = \"{}\"\n",
+                         proxy.url(), (jwt.cluster.dir() / "https-cache").string(), jwt.rsa_token));
+  const fs::path dir = jwt.cluster.dir() / "https-src";
+  write_file(dir / "c.c", "int c(int x) { return x - 1; }\n");
+  REQUIRE(run({"gcc", "-O1", "-c", "c.c", "-o", "local.o"}, {}, dir).exit_code == 0);
+  auto compile = [&](std::map<std::string, std::string> env) {
+    env["SCCACHE_CONF"] = config.string();
+    fs::remove(dir / "remote.o");
+    RunResult r =
+        run({sccache_binary().string(), "gcc", "-O1", "-c", "c.c", "-o", "remote.o"}, env, dir);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(read_file(dir / "remote.o") == read_file(dir / "local.o"));
+    return r;
+  };
+
+  // The proxy's certificate is not in the system's trust store: nothing is sent, and the
+  // compile happens locally.
+  RunResult untrusted = run({sccache_binary().string(), "--dist-status", "--json"},
+                            {{"SCCACHE_CONF", config.string()}});
+  INFO(untrusted.out);
+  CHECK(untrusted.out.find("NotConnected") != std::string::npos);
+  CHECK(untrusted.out.find("certificate") != std::string::npos);
+  RunResult local = compile({});
+  CHECK(local.err.find("compiling locally") != std::string::npos);
+
+  // Trusted (as an operator's CA bundle would make it): status and remote compiles go through.
+  const std::map<std::string, std::string> trusted = {
+      {"SSL_CERT_FILE", proxy.trust_store.string()}};
+  RunResult status =
+      run({sccache_binary().string(), "--dist-status", "--json"},
+          {{"SCCACHE_CONF", config.string()}, {"SSL_CERT_FILE", proxy.trust_store.string()}});
+  CHECK(status.out.find("SchedulerStatus") != std::string::npos);
+  RunResult remote = compile(trusted);
+  CHECK(remote.err.empty());
+  RunResult stats = run({sccache_binary().string(), "--show-stats", "--json"},
+                        {{"SCCACHE_CONF", config.string()}});
+  auto json = parse(stats.out);
+  CHECK(json->getValue<uint64_t>("remote_compiles") == 1);
 }
