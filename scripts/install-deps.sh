@@ -8,6 +8,7 @@ packages=(
   libpoco-dev libtomlplusplus-dev libssl-dev libarchive-dev libzstd-dev
   libspdlog-dev libfmt-dev catch2
   bubblewrap zstd curl ca-certificates sudo procps bc dpkg-dev clang binutils make
+  docker.io # the docker builder ([builder] type = "docker"); scripts/start-dockerd.sh starts it
 )
 
 missing=()

@@ -16,6 +16,7 @@ SUDO=""
 
 bash scripts/install-deps.sh
 bash scripts/build.sh
+bash scripts/start-dockerd.sh # for servers with [builder] type = "docker"
 $SUDO cmake --install build --prefix "$PREFIX" >/dev/null
 export PATH="$PREFIX/bin:$PATH"
 echo "installed: $(command -v sccache-dist) and $(command -v sccache)"

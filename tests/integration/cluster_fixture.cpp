@@ -1,5 +1,7 @@
 #include "cluster_fixture.hpp"
 
+#include <cstdlib>
+#include <iostream>
 #include <unistd.h>
 
 #include <Poco/JSON/Array.h>
@@ -10,6 +12,8 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <fmt/format.h>
 
 namespace sccache::test {
@@ -28,6 +32,61 @@ void require_overlay_builder() {
   }
   if (!fs::exists("/usr/bin/bwrap")) {
     skip_whole_binary("bubblewrap is not installed (/usr/bin/bwrap); run scripts/install-deps.sh");
+  }
+}
+
+std::string test_builder() {
+  const char* builder = std::getenv("SCCACHE_TEST_BUILDER");
+  return builder != nullptr && *builder != '\0' ? builder : "overlay";
+}
+
+namespace {
+
+// The Docker engine's socket, as the docker builder finds it by default.
+std::string docker_socket() {
+  const char* host = std::getenv("DOCKER_HOST");
+  std::string value = host != nullptr ? host : "";
+  return value.rfind("unix://", 0) == 0 ? value.substr(7) : "/var/run/docker.sock";
+}
+
+bool docker_engine_answers() {
+  try {
+    Poco::Net::StreamSocket socket(
+        Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, docker_socket()));
+    socket.setReceiveTimeout(Poco::Timespan(5, 0));
+    Poco::Net::HTTPClientSession session(socket);
+    Poco::Net::HTTPRequest request("GET", "/_ping", Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setHost("docker");
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    session.receiveResponse(response);
+    return response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK;
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+void require_builder() {
+  const std::string builder = test_builder();
+  if (builder == "overlay") {
+    require_overlay_builder();
+    return;
+  }
+  if (builder != "docker") {
+    throw std::runtime_error("SCCACHE_TEST_BUILDER must be overlay or docker, not " + builder);
+  }
+  if (!docker_engine_answers()) {
+    const fs::path script = source_dir() / "scripts" / "start-dockerd.sh";
+    RunResult started = run({"bash", script.string()}, {}, {}, std::chrono::seconds(90));
+    std::cerr << started.out << started.err;
+  }
+  if (!docker_engine_answers()) {
+    skip_whole_binary("the docker build server needs a Docker engine, and none answers at " +
+                      docker_socket() +
+                      " (scripts/start-dockerd.sh could not start one; install docker.io with "
+                      "scripts/install-deps.sh)");
   }
 }
 
@@ -85,6 +144,11 @@ ChildProcess& Cluster::start_scheduler_with_auth(const std::string& client_auth,
 }
 
 std::string Cluster::builder_table(size_t index) const {
+  if (test_builder() == "docker") {
+    // Defaults otherwise: the engine's socket, jobs as 65534:65534, 1 CPU and 4 GiB each. The
+    // config file's path labels the server's containers and images.
+    return "[builder]\ntype = \"docker\"\n";
+  }
   return fmt::format(R"([builder]
 type = "overlay"
 build_dir = "{}/build{}"

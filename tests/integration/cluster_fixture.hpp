@@ -14,6 +14,13 @@ namespace sccache::test {
 // Skips the whole test binary (loudly) when the overlay build server cannot run here.
 void require_overlay_builder();
 
+// The builder the cluster's build servers use: "overlay" (the default) or "docker", from
+// $SCCACHE_TEST_BUILDER.
+std::string test_builder();
+// Skips the whole test binary (loudly) when test_builder() cannot run here. For docker, a
+// Docker engine must answer on its socket; if none does, scripts/start-dockerd.sh is tried first.
+void require_builder();
+
 struct ServerStatusView {
   bool connected = false;
   int num_servers = -1;

@@ -1,14 +1,25 @@
-// Distributed compiles end to end: the real scheduler, a real build server (overlay + bwrap) and
-// the real client, compiling real code. Every remote object and depfile is compared byte for byte
-// with a local compile of the same command in the same directory.
+// Distributed compiles end to end: the real scheduler, a real build server and the real client,
+// compiling real code. Every remote object and depfile is compared byte for byte with a local
+// compile of the same command in the same directory. The build servers use the overlay builder,
+// or the docker builder with SCCACHE_TEST_BUILDER=docker (ctest runs both: test_distributed and
+// test_distributed_docker).
 #include <fstream>
 #include <regex>
 #include <signal.h>
 #include <sstream>
 #include <sys/mount.h>
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+#define CATCH_CONFIG_EXTERNAL_INTERFACES  // for the listener below
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -19,9 +30,68 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct RequireRoot {
-  RequireRoot() { require_overlay_builder(); }
-} g_require_root;
+struct RequireBuilder {
+  RequireBuilder() { require_builder(); }
+} g_require_builder;
+
+// The Docker engine, for the docker builder's checks: `method path` over its Unix socket.
+std::string docker_call(const std::string& method, const std::string& path) {
+  const char* host = std::getenv("DOCKER_HOST");
+  std::string socket_path = host != nullptr && std::string(host).rfind("unix://", 0) == 0
+                                ? std::string(host).substr(7)
+                                : "/var/run/docker.sock";
+  Poco::Net::StreamSocket socket(
+      Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, socket_path));
+  Poco::Net::HTTPClientSession session(socket);
+  Poco::Net::HTTPRequest request(method, "/v1.41" + path, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.setHost("docker");
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::string body;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+  return body;
+}
+
+// Ids of the containers (kind "containers") or images ("images") that build servers made from a
+// config file whose path starts with `config_prefix`; the docker builder labels them so.
+std::vector<std::string> docker_objects(const std::string& kind, const std::string& config_prefix) {
+  std::string filter;
+  Poco::URI::encode(R"({"label":["org.sccache-dist.config"]})", "{}[]\":,", filter);
+  Poco::JSON::Parser parser;
+  auto list = parser.parse(docker_call("GET", "/" + kind + "/json?all=1&filters=" + filter))
+                  .extract<Poco::JSON::Array::Ptr>();
+  std::vector<std::string> ids;
+  for (unsigned i = 0; i < list->size(); ++i) {
+    auto object = list->getObject(i);
+    auto labels = object->getObject("Labels");
+    if (labels &&
+        labels->optValue<std::string>("org.sccache-dist.config", "").rfind(config_prefix, 0) == 0) {
+      ids.push_back(object->getValue<std::string>("Id"));
+    }
+  }
+  return ids;
+}
+
+// Test clusters stop their servers with SIGKILL, which leaves a docker builder's containers and
+// images behind (only the same server's next start would remove them): remove them after each
+// test case.
+struct DockerLeftovers : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  void testCaseEnded(const Catch::TestCaseStats& stats) override {
+    TestEventListenerBase::testCaseEnded(stats);
+    if (test_builder() != "docker") {
+      return;
+    }
+    const std::string clusters = (fs::temp_directory_path() / "sccache-cluster-").string();
+    for (const auto& id : docker_objects("containers", clusters)) {
+      docker_call("DELETE", "/containers/" + id + "?force=1&v=1");
+    }
+    for (const auto& id : docker_objects("images", clusters)) {
+      docker_call("DELETE", "/images/" + id + "?force=1");
+    }
+  }
+};
+CATCH_REGISTER_LISTENER(DockerLeftovers)
 
 fs::path lua_sources() {
   const fs::path dir = source_dir() / ".work" / "sources" / "lua5.4-5.4.4" / "src";
@@ -447,4 +517,62 @@ TEST_CASE("CMake's compiler launcher builds a C++ project through the cluster") 
   auto stats = stats_json(cluster, config);
   CHECK(stats->getValue<uint64_t>("remote_compiles") == 3);
   CHECK(stats->getObject("local_fallbacks")->size() == 0);
+}
+
+TEST_CASE(
+    "a docker build server killed with SIGKILL leaves containers that its next start removes") {
+  if (test_builder() != "docker") {
+    WARN("docker builder only (SCCACHE_TEST_BUILDER=docker)");
+    return;
+  }
+  Cluster cluster;
+  const fs::path config = start_one_server(cluster);
+  const fs::path dir = cluster.dir() / "restart";
+  write_file(dir / "a.c", "int f(int x) { return x + 1; }\n");
+  {
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, "a.c", "a.o");
+    REQUIRE(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+  }
+  const std::string server_conf = (cluster.dir() / "server0.conf").string();
+  // The toolchain's image and its warm containers (two by default; the used one is removed).
+  REQUIRE(wait_until([&] { return docker_objects("containers", server_conf).size() == 2; },
+                     std::chrono::seconds(30)));
+  REQUIRE(docker_objects("images", server_conf).size() == 1);
+  cluster.server(0).signal(SIGKILL);
+  cluster.server(0).wait();
+  const std::vector<std::string> before = docker_objects("containers", server_conf);
+  CHECK(before.size() == 2);  // left behind
+
+  // The same server (same config file, same address) starts again.
+  ChildProcess again({sccache_dist_binary().string(), "server", "--config", server_conf},
+                     {{"RUST_LOG", "debug"}}, fs::path(), cluster.dir());
+  REQUIRE(wait_until(
+      [&] {
+        std::vector<std::string> now = docker_objects("containers", server_conf);
+        return std::none_of(before.begin(), before.end(), [&](const std::string& id) {
+          return std::find(now.begin(), now.end(), id) != now.end();
+        });
+      },
+      std::chrono::seconds(60)));
+  // It said so, and registered (the scheduler may still list the killed one until then).
+  REQUIRE(wait_until(
+      [&] {
+        const std::string log = again.stderr_text();
+        return log.find("left by an earlier run") != std::string::npos &&
+               log.find("registered with the scheduler") != std::string::npos;
+      },
+      std::chrono::seconds(30)));
+  {
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, "a.c", "a.o");
+    CHECK(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+  }
+  CHECK(stats_json(cluster, config)->getValue<uint64_t>("remote_compiles") == 2);
+
+  // A clean stop leaves nothing on the engine.
+  again.signal(SIGTERM);
+  CHECK(again.wait(std::chrono::seconds(60)) == 0);
+  CHECK(docker_objects("containers", server_conf).empty());
+  CHECK(docker_objects("images", server_conf).empty());
 }
