@@ -2,8 +2,10 @@
 """Side-by-side build benchmark: local make, distcc, and our cluster, in one run.
 
 Everything runs on this machine over loopback, so the ratios measure each tool's overhead rather
-than any speed-up from extra machines. Results go to bench/results.md and between the bench
-markers of README.md.
+than any speed-up from extra machines. Our cluster runs twice on the same workload: with the
+overlay builder and, when a Docker engine answers, with the docker builder; the docker plugin's
+engine-access benchmark (sccache-docker-access-bench) adds the per-job cost of each way to talk to
+the engine. Results go to bench/results.md and between the bench markers of README.md.
 """
 import argparse
 import os
@@ -35,11 +37,25 @@ def wait_for(predicate, timeout=30.0):
     return False
 
 
+BUILDERS = {
+    "overlay": '[builder]\ntype = "overlay"\nbuild_dir = "{work}/build"\nbwrap_path = "/usr/bin/bwrap"\n',
+    # The docker builder's defaults: 1 CPU and 4 GiB per job, 2 warm containers per toolchain.
+    "docker": '[builder]\ntype = "docker"\n',
+}
+
+
+def docker_engine_answers():
+    return subprocess.run(["docker", "info"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0 if shutil.which("docker") else False
+
+
 class Cluster:
     """Our scheduler and one build server, configured like the quickstart, on loopback."""
 
-    def __init__(self, build_dir, work):
+    def __init__(self, build_dir, work, builder="overlay"):
         self.bin = build_dir / "bin"
+        work = work / builder
+        work.mkdir()
         self.work = work
         self.port = free_port()
         server_port = free_port()
@@ -50,7 +66,7 @@ class Cluster:
         (work / "server.conf").write_text(
             f'cache_dir = "{work}/server-cache"\npublic_addr = "127.0.0.1:{server_port}"\n'
             f'scheduler_url = "http://127.0.0.1:{self.port}"\n'
-            f'[builder]\ntype = "overlay"\nbuild_dir = "{work}/build"\nbwrap_path = "/usr/bin/bwrap"\n'
+            + BUILDERS[builder].format(work=work) +
             '[scheduler_auth]\ntype = "token"\ntoken = "bench server"\n')
         self.client_conf = work / "client.conf"
         self.client_conf.write_text(
@@ -134,6 +150,23 @@ def tiny_compiles(work, name, cmd_prefix, env, runs):
     return statistics.median(walls), statistics.mean(cpus)
 
 
+def average_remote_time(stats):
+    """The "Average remote compile time" of --show-stats, as printed ("0.046 s")."""
+    for line in stats.splitlines():
+        if line.startswith("Average remote compile time"):
+            return line.split(None, 4)[-1].strip()
+    return "?"
+
+
+def engine_access(build_dir):
+    """The docker plugin's engine-access table (Markdown), or None."""
+    tool = build_dir / "bin" / "sccache-docker-access-bench"
+    if not tool.exists():
+        return None
+    r = subprocess.run([tool], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
@@ -144,32 +177,47 @@ def main():
     src = next((ROOT / ".work" / "sources").glob("libzstd-*/"))
     jobs = os.cpu_count()
     work = pathlib.Path(tempfile.mkdtemp(prefix="sccache-bench-"))
-    cluster = Cluster(build_dir, work)
+    clusters = {"overlay": Cluster(build_dir, work)}
+    docker = docker_engine_answers()
+    if docker:
+        clusters["docker"] = Cluster(build_dir, work, "docker")
+    else:
+        print("bench: no Docker engine answers (scripts/start-dockerd.sh starts one); "
+              "the docker builder is not measured", file=sys.stderr)
     distcc = Distcc(work)
     sccache = str(build_dir / "bin" / "sccache")
+    ours = {builder: f"sccache-dist, {builder} builder (ours)" for builder in clusters}
     try:
         # Warm up: the toolchain is packaged and uploaded once; the benchmark measures steady state.
-        tiny_compiles(work, "warmup", [sccache], cluster.env, 2)
+        for cluster in clusters.values():
+            tiny_compiles(work, "warmup", [sccache], cluster.env, 2)
         ways = {
             "local": ("gcc", dict(os.environ)),
             "distcc": ("distcc gcc", distcc.env),
-            "sccache-dist (ours)": (f"{sccache} gcc", cluster.env),
         }
+        for builder, cluster in clusters.items():
+            ways[ours[builder]] = (f"{sccache} gcc", cluster.env)
         walls = {name: [] for name in ways}
         for _ in range(args.repeat):
-            for name, (cc, env) in ways.items():
-                walls[name].append(build_project(src, work, name.split()[0], cc, env, jobs))
+            for i, (name, (cc, env)) in enumerate(ways.items()):
+                walls[name].append(build_project(src, work, f"way{i}", cc, env, jobs))
         best = {name: min(times) for name, times in walls.items()}
-        cluster.sccache("--zero-stats")
+        for cluster in clusters.values():
+            cluster.sccache("--zero-stats")
         tiny = {
             "local": tiny_compiles(work, "local", [], dict(os.environ), args.tiny_runs),
             "distcc": tiny_compiles(work, "distcc", ["distcc"], distcc.env, args.tiny_runs),
-            "sccache-dist (ours)": tiny_compiles(work, "ours", [sccache], cluster.env, args.tiny_runs),
         }
-        stats = cluster.sccache("--show-stats")
+        for builder, cluster in clusters.items():
+            tiny[ours[builder]] = tiny_compiles(work, builder, [sccache], cluster.env, args.tiny_runs)
+        stats = clusters["overlay"].sccache("--show-stats")
+        remote_time = {builder: average_remote_time(cluster.sccache("--show-stats"))
+                       for builder, cluster in clusters.items()}
     finally:
         distcc.stop()
-        cluster.stop()
+        for cluster in clusters.values():
+            cluster.stop()
+    access = engine_access(build_dir) if docker else None
 
     local_wall = best["local"]
     local_tiny = tiny["local"][0]
@@ -187,8 +235,18 @@ def main():
             f"| {name} | {wall:.2f} | {wall / local_wall:.2f} | {wall / best['distcc']:.2f} | "
             f"{tiny_wall * 1000:.1f} | {(tiny_wall - local_tiny) * 1000:+.1f} | {tiny_cpu * 1000:.1f} |")
     lines += ["", "Per-job overhead = median wall of one tiny compile minus the local median. Client CPU "
-              "= user+system CPU of the wrapper and the processes it ran (preprocessing included).", "",
-              "Our stats after the tiny compiles:", "", "```", stats.rstrip(), "```"]
+              "= user+system CPU of the wrapper and the processes it ran (preprocessing included)."]
+    if "docker" in clusters:
+        docker_tiny, overlay_tiny = tiny[ours["docker"]][0], tiny[ours["overlay"]][0]
+        lines += ["", f"Docker builder versus overlay builder on the same workload: "
+                  f"{(docker_tiny - overlay_tiny) * 1000:+.1f} ms per job (tiny compile p50), "
+                  f"{best[ours['docker']] / best[ours['overlay']]:.2f}x the overlay build's wall time; "
+                  f"average remote compile time (as the client sees it) {remote_time['docker']} with "
+                  f"docker, {remote_time['overlay']} with overlay."]
+    if access:
+        lines += ["", "How a job reaches a container (`sccache-docker-access-bench`, why the docker builder "
+                  "talks to the engine as it does):", "", access]
+    lines += ["", "Our stats after the tiny compiles (overlay builder):", "", "```", stats.rstrip(), "```"]
     report = "\n".join(lines) + "\n"
     (ROOT / "bench" / "results.md").write_text("# Benchmark results\n\n" + report)
     readme = ROOT / "README.md"

@@ -246,14 +246,19 @@ EngineClient::Response EngineClient::upload(const std::string& method, const std
 }
 
 std::unique_ptr<AttachedConnection> EngineClient::attach(const std::string& path,
-                                                         std::chrono::seconds timeout) const {
+                                                         std::chrono::seconds timeout,
+                                                         const std::string& json) const {
   StreamSocket socket = connect(timeout);
   const Clock::time_point deadline = Clock::now() + timeout;
   HTTPRequest request(HTTPRequest::HTTP_POST, versioned(path), HTTPMessage::HTTP_1_1);
   request.setHost("docker");
-  request.setContentLength(0);
+  request.setContentLength(static_cast<std::streamsize>(json.size()));
+  if (!json.empty()) {
+    request.setContentType("application/json");
+  }
   std::ostringstream head;
   request.write(head);
+  head << json;
   send_all(socket, head.str().data(), head.str().size(), deadline);
 
   // The response head, then the raw stream. Poco parses the head; we only find where it ends.

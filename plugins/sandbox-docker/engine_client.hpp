@@ -90,9 +90,10 @@ class EngineClient {
                   const std::string& content_type,
                   const std::function<void(std::ostream&)>& write_body,
                   std::chrono::seconds timeout) const;
-  // POSTs to `path` (an attach) and returns the hijacked connection.
-  std::unique_ptr<AttachedConnection> attach(const std::string& path,
-                                             std::chrono::seconds timeout) const;
+  // POSTs `json` (may be empty) to `path` (an attach or exec start) and returns the hijacked
+  // connection.
+  std::unique_ptr<AttachedConnection> attach(const std::string& path, std::chrono::seconds timeout,
+                                             const std::string& json = {}) const;
 
   // "POST /containers/create: 404 No such image: x" for an error response.
   static std::string describe_failure(const std::string& method, const std::string& path,

@@ -22,11 +22,10 @@ bool has_nul(const std::string& text) {
   return text.find('\0') != std::string::npos;
 }
 
-// Buffers the request and writes it to the container in large pieces.
+// Buffers the request and writes it to the sink in large pieces.
 class RequestWriter {
  public:
-  RequestWriter(AttachedConnection& connection, Clock::time_point deadline)
-      : m_connection(connection), m_deadline(deadline) {
+  explicit RequestWriter(const RequestSink& sink) : m_sink(sink) {
     m_buffer.reserve(k_send_buffer);
   }
 
@@ -35,7 +34,7 @@ class RequestWriter {
       flush();
     }
     if (size >= k_send_buffer) {
-      m_connection.send(data, size, m_deadline);
+      m_sink(data, size);
     } else {
       m_buffer.append(data, size);
     }
@@ -66,14 +65,13 @@ class RequestWriter {
   }
   void flush() {
     if (!m_buffer.empty()) {
-      m_connection.send(m_buffer.data(), m_buffer.size(), m_deadline);
+      m_sink(m_buffer.data(), m_buffer.size());
       m_buffer.clear();
     }
   }
 
  private:
-  AttachedConnection& m_connection;
-  Clock::time_point m_deadline;
+  const RequestSink& m_sink;
   std::string m_buffer;
 };
 
@@ -221,7 +219,13 @@ JobPaths validate_job(const SandboxJob& job) {
 
 void send_job_request(AttachedConnection& connection, const SandboxJob& job, const JobPaths& paths,
                       const JobUser& user, Clock::time_point deadline) {
-  RequestWriter out(connection, deadline);
+  write_job_request([&](const char* data, size_t size) { connection.send(data, size, deadline); },
+                    job, paths, user);
+}
+
+void write_job_request(const RequestSink& sink, const SandboxJob& job, const JobPaths& paths,
+                       const JobUser& user) {
+  RequestWriter out(sink);
   out.bytes(protocol::k_request_magic, sizeof protocol::k_request_magic);
   out.uint(user.uid, 4);
   out.uint(user.gid, 4);

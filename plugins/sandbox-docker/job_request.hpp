@@ -5,6 +5,7 @@
 // to the container can also throw EngineTimeout.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ struct JobUser {
   uint32_t uid = 0;
   uint32_t gid = 0;
 };
+
+// Where a request goes, in pieces of at most a few hundred KiB.
+using RequestSink = std::function<void(const char* data, size_t size)>;
+
+// Writes the request for `job`, run as `user`, to `sink`.
+void write_job_request(const RequestSink& sink, const SandboxJob& job, const JobPaths& paths,
+                       const JobUser& user);
 
 // Streams the request for `job`, run as `user`, to the helper waiting on `connection`.
 void send_job_request(AttachedConnection& connection, const SandboxJob& job, const JobPaths& paths,
