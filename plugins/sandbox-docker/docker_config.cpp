@@ -113,7 +113,10 @@ DockerConfig read_docker_config(const ConfigSection& config) {
   result.pool_size = get_count(config, "pool_size", result.pool_size, 0, 256);
   result.max_images = get_count(config, "max_images", result.max_images, 1, 1024);
   std::error_code ec;
-  fs::path file = fs::absolute(config.file(), ec).lexically_normal();
+  fs::path file = fs::weakly_canonical(fs::absolute(config.file(), ec), ec);
+  if (ec) {
+    file = fs::absolute(config.file(), ec).lexically_normal();
+  }
   result.config_file = file.string();
   result.owner = owner_of(file);
   return result;

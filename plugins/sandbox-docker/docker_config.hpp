@@ -22,7 +22,7 @@ struct DockerConfig {
   unsigned pool_size = 2;        // warm containers kept per toolchain
   unsigned max_images = 8;       // toolchain images kept (least recently used go first)
   // Labels everything this server creates on the engine, so its next start can remove what an
-  // earlier run left: derived from the config file's absolute path.
+  // earlier run left: derived from the config file's canonical path.
   std::string owner;
   std::string config_file;
 
