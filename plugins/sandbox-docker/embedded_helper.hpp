@@ -1,4 +1,4 @@
-// sccache-docker-init (init/docker_init.cpp), built as a static binary and embedded into the
+// sccache-docker-init (init/main.cpp), built as a static binary and embedded into the
 // plugin at build time, so the plugin is one self-contained file and every image gets the helper
 // that matches its protocol.
 #pragma once
