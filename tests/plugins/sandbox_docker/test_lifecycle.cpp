@@ -136,6 +136,27 @@ TEST_CASE("the pool keeps warm containers and replaces each one a job used") {
   CHECK(wait_until([&] { return sandbox.running_containers(id) == 2; }, std::chrono::seconds(20)));
 }
 
+TEST_CASE("a warm container that died while it waited is replaced, and the job still runs") {
+  require_docker_engine();
+  TestSandbox sandbox("pool_size = 1\n");
+  sandbox->check_ready();
+  const auto& tc = small_toolchain();
+  sandbox->prepare_toolchain(tc.id, tc.archive);
+  REQUIRE(
+      wait_until([&] { return sandbox.running_containers(tc.id) == 1; }, std::chrono::seconds(20)));
+  for (const auto& id : sandbox.engine().containers(tc.id)) {  // as an engine restart would
+    sandbox.engine().client().call("POST", "/containers/" + id + "/kill");
+  }
+  REQUIRE(
+      wait_until([&] { return sandbox.running_containers(tc.id) == 0; }, std::chrono::seconds(20)));
+  // The pool still holds the dead container (nothing was started since): the job gets it, finds
+  // it gone, and runs in a fresh one.
+  TestJob t(tc.id, "/", {"/bin/bash", "-c", "echo still works"});
+  SandboxResult r = sandbox->run(t.job);
+  CHECK(r.exit_code == 0);
+  CHECK(r.stdout_data == "still works\n");
+}
+
 TEST_CASE("toolchain ids must be lowercase hex SHA-256") {
   require_docker_engine();
   Sandbox& sandbox = *shared_sandbox();
