@@ -21,6 +21,15 @@ std::string test_builder();
 // Docker engine must answer on its socket; if none does, scripts/start-dockerd.sh is tried first.
 void require_builder();
 
+// Defined once at namespace scope in a test file, so the whole binary skips before any test runs:
+//   const OverlayBuilderRequired g_overlay_builder_required;
+struct OverlayBuilderRequired {
+  OverlayBuilderRequired() { require_overlay_builder(); }
+};
+struct BuilderRequired {
+  BuilderRequired() { require_builder(); }
+};
+
 struct ServerStatusView {
   bool connected = false;
   int num_servers = -1;

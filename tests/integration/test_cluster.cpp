@@ -24,9 +24,7 @@ unsigned expected_cpus() {
   return static_cast<unsigned>(CPU_COUNT(&set));
 }
 
-struct RequireRoot {
-  RequireRoot() { require_overlay_builder(); }
-} g_require_root;
+const OverlayBuilderRequired g_overlay_builder_required;
 
 }  // namespace
 

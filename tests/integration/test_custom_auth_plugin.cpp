@@ -20,9 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct RequireRoot {
-  RequireRoot() { require_overlay_builder(); }
-} g_require_root;
+const OverlayBuilderRequired g_overlay_builder_required;
 
 std::string sha256_line(const std::string& user, const std::string& token) {
   RunResult hashed = run({"sh", "-c", "printf '%s' \"$0\" | sha256sum | cut -d' ' -f1", token});

@@ -30,9 +30,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct RequireBuilder {
-  RequireBuilder() { require_builder(); }
-} g_require_builder;
+const BuilderRequired g_builder_required;
 
 // The Docker engine, for the docker builder's checks: `method path` over its Unix socket.
 std::string docker_call(const std::string& method, const std::string& path) {

@@ -21,9 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct RequireRoot {
-  RequireRoot() { require_overlay_builder(); }
-} g_require_root;
+const OverlayBuilderRequired g_overlay_builder_required;
 
 const std::string k_issuer = "https://idp.example.test";
 const std::string k_audience = "sccache-dist";
