@@ -1,6 +1,6 @@
 // Shared pieces of the overlay sandbox tests: the environment probe (skip loudly when this
-// machine cannot run the sandbox at all), a real toolchain archive built from the host's bash,
-// coreutils and gcc, and sandboxes configured from TOML text.
+// machine cannot run the sandbox at all) and sandboxes configured from TOML text. Toolchains and
+// jobs: sandbox_test_support.hpp.
 #pragma once
 
 #include <filesystem>
@@ -12,29 +12,13 @@
 #include "sccache/host_context.hpp"
 #include "sccache/sandbox.hpp"
 
+#include "sandbox_test_support.hpp"
 #include "test_support.hpp"
 
 namespace sccache::test::bwrap {
 
 // Skips the whole binary unless we run as root with /usr/bin/bwrap and overlayfs available.
 void require_sandbox_environment();
-
-struct ToolchainArchive {
-  std::string id;  // sha256 of the archive
-  std::filesystem::path archive;
-};
-
-// bash, cat, ls, ln, sleep, gcc-12 with cc1 and as, their libraries and the dynamic loader,
-// at their real paths (with the symlinks leading there). zstd-compressed when zstd exists.
-// Built once per process.
-const ToolchainArchive& full_toolchain();
-// bash, cat and sleep only, gzip-compressed. Built once per process.
-const ToolchainArchive& small_toolchain();
-// A tar of `files` (absolute host paths, plus what they need) into `archive`, compressed with
-// `tar_compress_flag` ("" for none). Returns the sha256 of the result.
-std::string build_toolchain(const std::vector<std::string>& files,
-                            const std::filesystem::path& archive,
-                            const std::string& tar_compress_flag);
 
 // A sandbox on its own build dir, with the parsed config kept alive.
 class TestSandbox {
@@ -62,17 +46,6 @@ std::unique_ptr<Sandbox> create_sandbox(const std::string& toml_text, HostContex
 
 // A ready sandbox with full_toolchain() prepared, shared by the tests of one binary.
 TestSandbox& shared_sandbox();
-
-// A job with fresh inputs_root and outputs_root directories (owned by the job helper).
-struct TestJob {
-  TempDir dir{"sccache-bwrap-job"};
-  SandboxJob job;
-  TestJob(const std::string& toolchain_id, const std::string& cwd,
-          std::vector<std::string> argv);  // argv[0] is the executable
-  // Writes `contents` at job path `path` in the inputs.
-  void add_input(const std::string& path, const std::string& contents) const;
-  std::filesystem::path output(const std::string& path) const;  // outputs_root/<job path>
-};
 
 // Runs `bash -c script` in the shared sandbox with cwd /work/dir.
 SandboxResult run_bash(const std::string& script, std::vector<std::string> outputs = {});

@@ -20,15 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string sandbox_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const SandboxError& e) {
-    return e.what();
-  }
-  return "(no SandboxError)";
-}
-
 // Writes an executable shell script standing in for bwrap.
 fs::path fake_bwrap(const TempDir& dir, const std::string& body) {
   fs::path path = dir / "fake-bwrap";
