@@ -13,12 +13,6 @@
 namespace sccache {
 namespace fs = std::filesystem;
 
-bool is_toolchain_id(std::string_view id) {
-  return id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 ToolchainStore::ToolchainStore(fs::path dir, uint64_t max_bytes,
                                std::function<void(const std::string&)> on_evict)
     : m_dir(std::move(dir)), m_max_bytes(max_bytes), m_on_evict(std::move(on_evict)) {

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "sccache/sandbox.hpp"  // is_toolchain_id
+
 namespace sccache {
 
 class ToolchainRejected : public std::runtime_error {
@@ -28,8 +30,6 @@ class ToolchainRejected : public std::runtime_error {
  private:
   int m_status;
 };
-
-bool is_toolchain_id(std::string_view id);
 
 class ToolchainStore {
  public:

@@ -70,15 +70,6 @@ UniqueFd open_root(const fs::path& dir) {
   return fd;
 }
 
-std::string job_path(const std::string& cwd, const std::string& path) {
-  fs::path full = fs::path(cwd) / path;  // `path` replaces `cwd` when absolute
-  std::string normal = full.lexically_normal().string();
-  while (normal.size() > 1 && normal.back() == '/') {
-    normal.pop_back();
-  }
-  return normal;
-}
-
 void make_dirs_in_root(int root_fd, const std::string& abs_path) {
   std::string prefix;
   UniqueFd current(open_in_root(root_fd, "/", O_PATH | O_DIRECTORY));

@@ -18,10 +18,6 @@ namespace sccache::sandbox_bwrap {
 // An O_PATH descriptor of a host directory.
 UniqueFd open_root(const std::filesystem::path& dir);
 
-// The lexically normal absolute job path of `path` (absolute, or relative to `cwd`), without a
-// trailing slash; ".." cannot climb above "/".
-std::string job_path(const std::string& cwd, const std::string& path);
-
 // Creates the directory `abs_path` (a job path) and its missing parents, mode 0755.
 void make_dirs_in_root(int root_fd, const std::string& abs_path);
 

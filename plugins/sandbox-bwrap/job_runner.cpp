@@ -21,41 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has_nul(const std::string& text) {
-  return text.find('\0') != std::string::npos;
-}
-
-void validate_job(const SandboxJob& job) {
-  if (job.executable.empty() || job.executable.front() != '/') {
-    throw SandboxError(
-        fmt::format("the executable must be an absolute path, not \"{}\"", job.executable));
-  }
-  if (job.cwd.empty() || job.cwd.front() != '/') {
-    throw SandboxError(fmt::format("the job's cwd must be an absolute path, not \"{}\"", job.cwd));
-  }
-  bool nul = has_nul(job.executable) || has_nul(job.cwd);
-  for (const auto& arg : job.arguments) {
-    nul = nul || has_nul(arg);
-  }
-  for (const auto& [key, value] : job.environment) {
-    nul = nul || has_nul(key) || has_nul(value);
-  }
-  for (const auto& output : job.outputs) {
-    nul = nul || has_nul(output);
-  }
-  if (nul) {
-    throw SandboxError("a job path, argument or environment entry contains a NUL byte");
-  }
-  std::error_code ec;
-  if (!fs::is_directory(job.inputs_root, ec)) {
-    throw SandboxError(
-        fmt::format("the job's inputs_root {} is not a directory", job.inputs_root.string()));
-  }
-  if (job.outputs_root.empty()) {
-    throw SandboxError("the job has no outputs_root");
-  }
-}
-
 UniqueFd create_capture_file(const fs::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) {
@@ -106,7 +71,7 @@ std::string joined(const std::vector<std::string>& argv) {
 
 SandboxResult run_job(const JobContext& context, const fs::path& toolchain_dir,
                       const SandboxJob& job) {
-  validate_job(job);
+  validate_sandbox_job(job);
   auto start = std::chrono::steady_clock::now();
   std::string cwd = job_path("/", job.cwd);
   std::vector<std::string> outputs;

@@ -20,19 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void require_valid_id(const std::string& id) {
-  if (is_valid_toolchain_id(id)) {
-    return;
-  }
-  std::string shown = id.substr(0, 80);
-  std::replace_if(
-      shown.begin(), shown.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');
-  throw SandboxError(
-      fmt::format("invalid toolchain id \"{}\": expected a lowercase hex SHA-256 "
-                  "(64 characters 0-9a-f)",
-                  shown));
-}
-
 // Compilers write temporary files to /tmp: make it a sticky, world-writable directory.
 void ensure_tmp_dir(const fs::path& root) {
   fs::path tmp = root / "tmp";
@@ -56,12 +43,6 @@ bool is_real_directory(const fs::path& path) {
 
 }  // namespace
 
-bool is_valid_toolchain_id(std::string_view id) {
-  return id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 ToolchainStore::Lease::Lease(ToolchainStore& store, std::string id, fs::path dir)
     : m_store(&store), m_id(std::move(id)), m_dir(std::move(dir)) {}
 
@@ -83,7 +64,7 @@ ToolchainStore::ToolchainStore(fs::path dir, std::shared_ptr<spdlog::logger> log
     : m_dir(std::move(dir)), m_logger(std::move(logger)) {}
 
 void ToolchainStore::prepare(const std::string& id, const fs::path& archive) {
-  require_valid_id(id);
+  require_toolchain_id(id);
   {
     std::unique_lock lock(m_mutex);
     while (true) {
@@ -142,7 +123,7 @@ void ToolchainStore::unpack(const std::string& id, const fs::path& archive) {
 }
 
 bool ToolchainStore::has(const std::string& id) const {
-  if (!is_valid_toolchain_id(id)) {
+  if (!is_toolchain_id(id)) {
     return false;
   }
   std::lock_guard lock(m_mutex);
@@ -154,7 +135,7 @@ bool ToolchainStore::has(const std::string& id) const {
 }
 
 void ToolchainStore::evict(const std::string& id) {
-  require_valid_id(id);
+  require_toolchain_id(id);
   fs::path doomed;
   {
     std::unique_lock lock(m_mutex);
@@ -178,7 +159,7 @@ void ToolchainStore::evict(const std::string& id) {
 }
 
 ToolchainStore::Lease ToolchainStore::acquire(const std::string& id) {
-  require_valid_id(id);
+  require_toolchain_id(id);
   std::lock_guard lock(m_mutex);
   auto it = m_entries.find(id);
   if (it == m_entries.end() && is_real_directory(tree(id))) {

@@ -19,9 +19,6 @@ class logger;
 
 namespace sccache::sandbox_bwrap {
 
-// A toolchain id is a lowercase hex SHA-256: exactly 64 characters of [0-9a-f].
-bool is_valid_toolchain_id(std::string_view id);
-
 class ToolchainStore {
  public:
   ToolchainStore(std::filesystem::path dir, std::shared_ptr<spdlog::logger> logger);

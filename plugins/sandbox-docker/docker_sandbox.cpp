@@ -57,7 +57,7 @@ class DockerSandbox final : public Sandbox {
   }
 
   bool has_toolchain(const std::string& toolchain_id) const override {
-    return is_valid_toolchain_id(toolchain_id) && m_images.has(toolchain_id);
+    return is_toolchain_id(toolchain_id) && m_images.has(toolchain_id);
   }
 
   void evict_toolchain(const std::string& toolchain_id) override { m_images.evict(toolchain_id); }

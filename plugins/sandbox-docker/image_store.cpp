@@ -11,28 +11,7 @@
 namespace sccache::sandbox_docker {
 namespace fs = std::filesystem;
 
-namespace {
-
-void require_valid_id(const std::string& id) {
-  if (is_valid_toolchain_id(id)) {
-    return;
-  }
-  std::string shown = id.substr(0, 80);
-  std::replace_if(
-      shown.begin(), shown.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');
-  throw SandboxError(
-      fmt::format("invalid toolchain id \"{}\": expected a lowercase hex SHA-256 "
-                  "(64 characters 0-9a-f)",
-                  shown));
-}
-
-}  // namespace
-
-bool is_valid_toolchain_id(std::string_view id) {
-  return id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
+namespace {}  // namespace
 
 ImageStore::Lease::Lease(ImageStore& store, std::string id, std::string image)
     : m_store(&store), m_id(std::move(id)), m_image(std::move(image)) {}
@@ -60,7 +39,7 @@ ImageStore::ImageStore(const EngineApi& engine, ContainerPool& pool, const Docke
       m_logger(std::move(logger)) {}
 
 void ImageStore::prepare(const std::string& id, const fs::path& archive) {
-  require_valid_id(id);
+  require_toolchain_id(id);
   std::vector<std::pair<std::string, std::string>> victims;
   {
     std::unique_lock lock(m_mutex);
@@ -162,7 +141,7 @@ bool ImageStore::has(const std::string& id) const {
 }
 
 void ImageStore::evict(const std::string& id) {
-  require_valid_id(id);
+  require_toolchain_id(id);
   std::string image;
   {
     std::unique_lock lock(m_mutex);
@@ -187,7 +166,7 @@ void ImageStore::evict(const std::string& id) {
 }
 
 ImageStore::Lease ImageStore::acquire(const std::string& id) {
-  require_valid_id(id);
+  require_toolchain_id(id);
   std::lock_guard lock(m_mutex);
   auto it = m_entries.find(id);
   if (it == m_entries.end() || it->second.state != State::ready || it->second.evict_pending) {

@@ -22,9 +22,6 @@
 
 namespace sccache::sandbox_docker {
 
-// A toolchain id is a lowercase hex SHA-256: exactly 64 characters of [0-9a-f].
-bool is_valid_toolchain_id(std::string_view id);
-
 class ImageStore {
  public:
   ImageStore(const EngineApi& engine, ContainerPool& pool, const DockerConfig& config,

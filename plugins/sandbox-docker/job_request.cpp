@@ -18,10 +18,6 @@ namespace {
 
 constexpr size_t k_send_buffer = 256 * 1024;
 
-bool has_nul(const std::string& text) {
-  return text.find('\0') != std::string::npos;
-}
-
 // Buffers the request and writes it to the sink in large pieces.
 class RequestWriter {
  public:
@@ -153,58 +149,8 @@ void send_directories(RequestWriter& out, const std::string& dir, uint8_t kind) 
 
 }  // namespace
 
-std::string job_path(const std::string& cwd, const std::string& path) {
-  fs::path joined = fs::path(path).is_absolute() ? fs::path(path) : fs::path(cwd) / path;
-  std::vector<std::string> parts;
-  for (const auto& part : joined) {
-    std::string p = part.string();
-    if (p == "/" || p.empty() || p == ".") {
-      continue;
-    }
-    if (p == "..") {
-      if (!parts.empty()) {
-        parts.pop_back();
-      }
-      continue;
-    }
-    parts.push_back(p);
-  }
-  std::string result;
-  for (const auto& p : parts) {
-    result += "/" + p;
-  }
-  return result.empty() ? "/" : result;
-}
-
 JobPaths validate_job(const SandboxJob& job) {
-  if (job.executable.empty() || job.executable.front() != '/') {
-    throw SandboxError(
-        fmt::format("the executable must be an absolute path, not \"{}\"", job.executable));
-  }
-  if (job.cwd.empty() || job.cwd.front() != '/') {
-    throw SandboxError(fmt::format("the job's cwd must be an absolute path, not \"{}\"", job.cwd));
-  }
-  bool nul = has_nul(job.executable) || has_nul(job.cwd);
-  for (const auto& arg : job.arguments) {
-    nul = nul || has_nul(arg);
-  }
-  for (const auto& [key, value] : job.environment) {
-    nul = nul || has_nul(key) || has_nul(value);
-  }
-  for (const auto& output : job.outputs) {
-    nul = nul || has_nul(output);
-  }
-  if (nul) {
-    throw SandboxError("a job path, argument or environment entry contains a NUL byte");
-  }
-  std::error_code ec;
-  if (!fs::is_directory(job.inputs_root, ec)) {
-    throw SandboxError(
-        fmt::format("the job's inputs_root {} is not a directory", job.inputs_root.string()));
-  }
-  if (job.outputs_root.empty()) {
-    throw SandboxError("the job has no outputs_root");
-  }
+  validate_sandbox_job(job);
   JobPaths paths;
   paths.cwd = job_path("/", job.cwd);
   for (const auto& output : job.outputs) {

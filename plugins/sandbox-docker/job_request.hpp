@@ -15,10 +15,6 @@
 
 namespace sccache::sandbox_docker {
 
-// The lexically normal absolute job path of `path` (absolute, or relative to `cwd`), without a
-// trailing slash; ".." cannot climb above "/".
-std::string job_path(const std::string& cwd, const std::string& path);
-
 // A job's validated, normalized paths.
 struct JobPaths {
   std::string cwd;

@@ -67,6 +67,20 @@ class Sandbox {
   virtual std::string describe() const = 0;
 };
 
+// ---- the job contract, shared by every sandbox plugin ------------------------------------------
+
+// Whether `id` is a toolchain id: a lowercase hex SHA-256 (exactly 64 characters of [0-9a-f]).
+bool is_toolchain_id(std::string_view id) noexcept;
+// Throws SandboxError naming `id` (shortened, control characters shown as '?') unless it is one.
+void require_toolchain_id(std::string_view id);
+// Throws SandboxError when `job` breaks the contract above: the executable and cwd must be
+// absolute, no path, argument or environment entry may contain a NUL byte, inputs_root must be a
+// directory and outputs_root set.
+void validate_sandbox_job(const SandboxJob& job);
+// The absolute, normalised job path of `path`, which is absolute or relative to the absolute
+// `cwd`; ".." never climbs above "/", and there is no trailing slash (except "/" itself).
+std::string job_path(std::string_view cwd, std::string_view path);
+
 class SandboxFactory {
  public:
   virtual ~SandboxFactory();
