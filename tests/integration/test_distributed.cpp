@@ -2,163 +2,20 @@
 // compiling real code. Every remote object and depfile is compared byte for byte with a local
 // compile of the same command in the same directory. The build servers use the overlay builder,
 // or the docker builder with SCCACHE_TEST_BUILDER=docker (ctest runs both: test_distributed and
-// test_distributed_docker).
-#include <fstream>
+// test_distributed_docker). Failures and restarts: test_distributed_failures.cpp.
 #include <regex>
-#include <signal.h>
 #include <sstream>
-#include <sys/mount.h>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-#include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
-#define CATCH_CONFIG_EXTERNAL_INTERFACES  // for the listener below
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "cluster_fixture.hpp"
+#include "distributed_fixture.hpp"
 
 using namespace sccache::test;
 namespace fs = std::filesystem;
 
 namespace {
-
 const BuilderRequired g_builder_required;
-
-// The Docker engine, for the docker builder's checks: `method path` over its Unix socket.
-std::string docker_call(const std::string& method, const std::string& path) {
-  const char* host = std::getenv("DOCKER_HOST");
-  std::string socket_path = host != nullptr && std::string(host).rfind("unix://", 0) == 0
-                                ? std::string(host).substr(7)
-                                : "/var/run/docker.sock";
-  Poco::Net::StreamSocket socket(
-      Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, socket_path));
-  Poco::Net::HTTPClientSession session(socket);
-  Poco::Net::HTTPRequest request(method, "/v1.41" + path, Poco::Net::HTTPMessage::HTTP_1_1);
-  request.setHost("docker");
-  session.sendRequest(request);
-  Poco::Net::HTTPResponse response;
-  std::string body;
-  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-  return body;
-}
-
-// Ids of the containers (kind "containers") or images ("images") that build servers made from a
-// config file whose path starts with `config_prefix`; the docker builder labels them so.
-std::vector<std::string> docker_objects(const std::string& kind, const std::string& config_prefix) {
-  std::string filter;
-  Poco::URI::encode(R"({"label":["org.sccache-dist.config"]})", "{}[]\":,", filter);
-  Poco::JSON::Parser parser;
-  auto list = parser.parse(docker_call("GET", "/" + kind + "/json?all=1&filters=" + filter))
-                  .extract<Poco::JSON::Array::Ptr>();
-  std::vector<std::string> ids;
-  for (unsigned i = 0; i < list->size(); ++i) {
-    auto object = list->getObject(i);
-    auto labels = object->getObject("Labels");
-    if (labels &&
-        labels->optValue<std::string>("org.sccache-dist.config", "").rfind(config_prefix, 0) == 0) {
-      ids.push_back(object->getValue<std::string>("Id"));
-    }
-  }
-  return ids;
-}
-
-// Test clusters stop their servers with SIGKILL, which leaves a docker builder's containers and
-// images behind (only the same server's next start would remove them): remove them after each
-// test case.
-struct DockerLeftovers : Catch::TestEventListenerBase {
-  using TestEventListenerBase::TestEventListenerBase;
-  void testCaseEnded(const Catch::TestCaseStats& stats) override {
-    TestEventListenerBase::testCaseEnded(stats);
-    if (test_builder() != "docker") {
-      return;
-    }
-    const std::string clusters = (fs::temp_directory_path() / "sccache-cluster-").string();
-    for (const auto& id : docker_objects("containers", clusters)) {
-      docker_call("DELETE", "/containers/" + id + "?force=1&v=1");
-    }
-    for (const auto& id : docker_objects("images", clusters)) {
-      docker_call("DELETE", "/images/" + id + "?force=1");
-    }
-  }
-};
-CATCH_REGISTER_LISTENER(DockerLeftovers)
-
-fs::path lua_sources() {
-  const fs::path dir = source_dir() / ".work" / "sources" / "lua5.4-5.4.4" / "src";
-  if (!fs::exists(dir / "lapi.c")) {
-    FAIL("the Lua sources are missing: run scripts/fetch-sources.sh (scripts/test.sh does)");
-  }
-  return dir;
-}
-
-// A copy of `from` in a fresh directory, so tests never write into the shared tree.
-fs::path copy_tree(const fs::path& from, const fs::path& to) {
-  fs::copy(from, to, fs::copy_options::recursive);
-  return to;
-}
-
-// Debian's Lua includes a header its packaging generates; provide it as debian/rules does.
-fs::path lua_tree(const fs::path& to) {
-  copy_tree(lua_sources(), to);
-  write_file(to / "lua5.4-deb-multiarch.h", "#define DEB_HOST_MULTIARCH \"x86_64-linux-gnu\"\n");
-  return to;
-}
-
-Poco::JSON::Object::Ptr stats_json(Cluster& cluster, const fs::path& config) {
-  RunResult r = cluster.sccache_in(cluster.dir(), {"--show-stats", "--json"}, config);
-  Poco::JSON::Parser parser;
-  return parser.parse(r.out).extract<Poco::JSON::Object::Ptr>();
-}
-
-uint64_t counter(const Poco::JSON::Object::Ptr& stats, const std::string& group,
-                 const std::string& key) {
-  auto object = stats->getObject(group);
-  return object && object->has(key) ? object->getValue<uint64_t>(key) : 0;
-}
-
-// A scheduler and one build server, registered; returns the client config for them.
-fs::path start_one_server(Cluster& cluster) {
-  cluster.start_scheduler();
-  cluster.start_server();
-  REQUIRE(cluster.wait_for_servers(1));
-  return cluster.client_config();
-}
-
-struct Compiled {
-  RunResult result;
-  std::string object;
-  std::string depfile;
-};
-
-// Compiles `source` to `object` in `dir` with the compiler run directly, then through sccache,
-// each time from scratch; returns both results.
-std::pair<Compiled, Compiled> compile_both(Cluster& cluster, const fs::path& config,
-                                           const fs::path& dir, const std::string& compiler,
-                                           const std::vector<std::string>& flags,
-                                           const std::string& source, const std::string& object) {
-  std::vector<std::string> args = {compiler};
-  args.insert(args.end(), flags.begin(), flags.end());
-  args.insert(args.end(), {"-MD", "-c", source, "-o", object});
-  const fs::path depfile = (dir / object).replace_extension(".d");
-  auto collect = [&](RunResult r) {
-    Compiled c{std::move(r), read_file(dir / object), read_file(depfile)};
-    fs::remove(dir / object);
-    fs::remove(depfile);
-    return c;
-  };
-  Compiled local = collect(run(args, {}, dir));
-  Compiled remote = collect(cluster.sccache_in(dir, args, config));
-  return {std::move(local), std::move(remote)};
-}
-
 }  // namespace
 
 TEST_CASE("a real C project (Lua 5.4) compiles remotely to identical objects and depfiles") {
@@ -321,99 +178,6 @@ TEST_CASE("a compile error comes back exactly as the compiler printed it, and is
   CHECK(stats->getObject("local_fallbacks")->size() == 0);
 }
 
-TEST_CASE("every failure to distribute falls back to a correct local compile, counted by reason") {
-  Cluster cluster;
-  cluster.start_scheduler();
-  const fs::path dir = cluster.dir() / "fallback";
-  write_file(dir / "a.c", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n");
-  const std::vector<std::string> flags = {"-O2"};
-
-  auto expect_fallback = [&](const fs::path& config, const std::string& reason) {
-    auto [local, remote] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
-    INFO("reason " << reason << "; remote stderr: " << remote.result.err);
-    CHECK(remote.result.exit_code == 0);
-    CHECK(remote.object == local.object);
-    CHECK(remote.depfile == local.depfile);
-    auto stats = stats_json(cluster, config);
-    CHECK(counter(stats, "local_fallbacks", reason) == 1);
-    CHECK(stats->getValue<uint64_t>("remote_compiles") == 0);
-    // At most a one-line warning.
-    CHECK(std::count(remote.result.err.begin(), remote.result.err.end(), '\n') <= 1);
-  };
-
-  SECTION("no build server: no capacity") {
-    expect_fallback(cluster.client_config("my client token", "# no capacity"), "no_capacity");
-  }
-  SECTION("auth refused") {
-    expect_fallback(cluster.client_config("not the client token"), "auth_refused");
-  }
-  SECTION("scheduler stopped") {
-    cluster.scheduler().signal(SIGTERM);
-    cluster.scheduler().wait();
-    expect_fallback(cluster.client_config("my client token", "# scheduler down"),
-                    "scheduler_unreachable");
-  }
-  SECTION("server stopped (the scheduler has not noticed yet)") {
-    cluster.start_server();
-    REQUIRE(cluster.wait_for_servers(1));
-    cluster.server(0).signal(SIGKILL);
-    cluster.server(0).wait();
-    expect_fallback(cluster.client_config("my client token", "# server down"),
-                    "server_unreachable");
-  }
-  SECTION("a corrupt toolchain upload") {
-    cluster.start_server();
-    REQUIRE(cluster.wait_for_servers(1));
-    const fs::path config = cluster.client_config("my client token", "# corrupt upload");
-    // The first compile packages the toolchain into the client's cache and uploads it.
-    RunResult first = cluster.sccache_in(dir, {"gcc", "-c", "a.c", "-o", "first.o"}, config);
-    REQUIRE(first.exit_code == 0);
-    // Damage the cached archive in place (same size), as a bad disk would, and give the cluster
-    // a fresh server that has to receive the toolchain again.
-    std::vector<fs::path> archives;
-    for (const auto& entry : fs::directory_iterator(cluster.dir() / "client-cache/client/tc")) {
-      archives.push_back(entry.path());
-    }
-    REQUIRE(archives.size() == 1);
-    {
-      std::fstream f(archives[0], std::ios::in | std::ios::out | std::ios::binary);
-      f.seekg(4096);
-      const char byte = static_cast<char>(f.get());
-      f.seekp(4096);
-      f.put(static_cast<char>(byte ^ 0x5a));
-    }
-    cluster.server(0).signal(SIGKILL);
-    cluster.server(0).wait();
-    cluster.start_server();
-    REQUIRE(
-        wait_until([&] { return cluster.status().cpus_by_server.count(cluster.server_id(1)) == 1; },
-                   std::chrono::seconds(20)));
-    REQUIRE(
-        wait_until([&] { return cluster.status().num_servers == 1; }, std::chrono::seconds(20)));
-    REQUIRE(cluster.sccache_in(dir, {"--zero-stats"}, config).exit_code == 0);
-    auto [local, remote] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
-    CHECK(remote.result.exit_code == 0);
-    CHECK(remote.object == local.object);
-    CHECK(counter(stats_json(cluster, config), "local_fallbacks", "toolchain_upload") == 1);
-    CHECK(cluster.server(1).stderr_text().find("corrupt") != std::string::npos);
-    // The client dropped the damaged archive: the next compile repackages and goes remote.
-    auto [local2, remote2] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
-    CHECK(remote2.object == local2.object);
-    CHECK(stats_json(cluster, config)->getValue<uint64_t>("remote_compiles") == 1);
-  }
-  SECTION("the server's disk is full") {
-    const fs::path small = cluster.dir() / "small-disk";
-    fs::create_directories(small);
-    REQUIRE(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=2m") == 0);
-    cluster.start_server("my server token", small);
-    REQUIRE(cluster.wait_for_servers(1));
-    expect_fallback(cluster.client_config("my client token", "# disk full"), "toolchain_upload");
-    cluster.server(0).signal(SIGKILL);
-    cluster.server(0).wait();
-    ::umount2(small.c_str(), MNT_DETACH);
-  }
-}
-
 TEST_CASE("non-distributable calls run locally and are indistinguishable from the compiler") {
   Cluster cluster;
   const fs::path config = start_one_server(cluster);
@@ -515,62 +279,4 @@ TEST_CASE("CMake's compiler launcher builds a C++ project through the cluster") 
   auto stats = stats_json(cluster, config);
   CHECK(stats->getValue<uint64_t>("remote_compiles") == 3);
   CHECK(stats->getObject("local_fallbacks")->size() == 0);
-}
-
-TEST_CASE(
-    "a docker build server killed with SIGKILL leaves containers that its next start removes") {
-  if (test_builder() != "docker") {
-    WARN("docker builder only (SCCACHE_TEST_BUILDER=docker)");
-    return;
-  }
-  Cluster cluster;
-  const fs::path config = start_one_server(cluster);
-  const fs::path dir = cluster.dir() / "restart";
-  write_file(dir / "a.c", "int f(int x) { return x + 1; }\n");
-  {
-    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, "a.c", "a.o");
-    REQUIRE(remote.result.exit_code == 0);
-    CHECK(remote.object == local.object);
-  }
-  const std::string server_conf = (cluster.dir() / "server0.conf").string();
-  // The toolchain's image and its warm containers (two by default; the used one is removed).
-  REQUIRE(wait_until([&] { return docker_objects("containers", server_conf).size() == 2; },
-                     std::chrono::seconds(30)));
-  REQUIRE(docker_objects("images", server_conf).size() == 1);
-  cluster.server(0).signal(SIGKILL);
-  cluster.server(0).wait();
-  const std::vector<std::string> before = docker_objects("containers", server_conf);
-  CHECK(before.size() == 2);  // left behind
-
-  // The same server (same config file, same address) starts again.
-  ChildProcess again({sccache_dist_binary().string(), "server", "--config", server_conf},
-                     {{"RUST_LOG", "debug"}}, fs::path(), cluster.dir());
-  REQUIRE(wait_until(
-      [&] {
-        std::vector<std::string> now = docker_objects("containers", server_conf);
-        return std::none_of(before.begin(), before.end(), [&](const std::string& id) {
-          return std::find(now.begin(), now.end(), id) != now.end();
-        });
-      },
-      std::chrono::seconds(60)));
-  // It said so, and registered (the scheduler may still list the killed one until then).
-  REQUIRE(wait_until(
-      [&] {
-        const std::string log = again.stderr_text();
-        return log.find("left by an earlier run") != std::string::npos &&
-               log.find("registered with the scheduler") != std::string::npos;
-      },
-      std::chrono::seconds(30)));
-  {
-    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, "a.c", "a.o");
-    CHECK(remote.result.exit_code == 0);
-    CHECK(remote.object == local.object);
-  }
-  CHECK(stats_json(cluster, config)->getValue<uint64_t>("remote_compiles") == 2);
-
-  // A clean stop leaves nothing on the engine.
-  again.signal(SIGTERM);
-  CHECK(again.wait(std::chrono::seconds(60)) == 0);
-  CHECK(docker_objects("containers", server_conf).empty());
-  CHECK(docker_objects("images", server_conf).empty());
 }

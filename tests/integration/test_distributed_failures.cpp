@@ -1,0 +1,165 @@
+// Distributed compiles when something goes wrong: every failure to distribute falls back to a
+// correct local compile, counted by reason, and a docker build server killed with SIGKILL cleans
+// up at its next start. Part of the test_distributed binary.
+#include <fstream>
+#include <signal.h>
+#include <sys/mount.h>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "distributed_fixture.hpp"
+
+using namespace sccache::test;
+namespace fs = std::filesystem;
+
+TEST_CASE("every failure to distribute falls back to a correct local compile, counted by reason") {
+  Cluster cluster;
+  cluster.start_scheduler();
+  const fs::path dir = cluster.dir() / "fallback";
+  write_file(dir / "a.c", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n");
+  const std::vector<std::string> flags = {"-O2"};
+
+  auto expect_fallback = [&](const fs::path& config, const std::string& reason) {
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
+    INFO("reason " << reason << "; remote stderr: " << remote.result.err);
+    CHECK(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+    CHECK(remote.depfile == local.depfile);
+    auto stats = stats_json(cluster, config);
+    CHECK(counter(stats, "local_fallbacks", reason) == 1);
+    CHECK(stats->getValue<uint64_t>("remote_compiles") == 0);
+    // At most a one-line warning.
+    CHECK(std::count(remote.result.err.begin(), remote.result.err.end(), '\n') <= 1);
+  };
+
+  SECTION("no build server: no capacity") {
+    expect_fallback(cluster.client_config("my client token", "# no capacity"), "no_capacity");
+  }
+  SECTION("auth refused") {
+    expect_fallback(cluster.client_config("not the client token"), "auth_refused");
+  }
+  SECTION("scheduler stopped") {
+    cluster.scheduler().signal(SIGTERM);
+    cluster.scheduler().wait();
+    expect_fallback(cluster.client_config("my client token", "# scheduler down"),
+                    "scheduler_unreachable");
+  }
+  SECTION("server stopped (the scheduler has not noticed yet)") {
+    cluster.start_server();
+    REQUIRE(cluster.wait_for_servers(1));
+    cluster.server(0).signal(SIGKILL);
+    cluster.server(0).wait();
+    expect_fallback(cluster.client_config("my client token", "# server down"),
+                    "server_unreachable");
+  }
+  SECTION("a corrupt toolchain upload") {
+    cluster.start_server();
+    REQUIRE(cluster.wait_for_servers(1));
+    const fs::path config = cluster.client_config("my client token", "# corrupt upload");
+    // The first compile packages the toolchain into the client's cache and uploads it.
+    RunResult first = cluster.sccache_in(dir, {"gcc", "-c", "a.c", "-o", "first.o"}, config);
+    REQUIRE(first.exit_code == 0);
+    // Damage the cached archive in place (same size), as a bad disk would, and give the cluster
+    // a fresh server that has to receive the toolchain again.
+    std::vector<fs::path> archives;
+    for (const auto& entry : fs::directory_iterator(cluster.dir() / "client-cache/client/tc")) {
+      archives.push_back(entry.path());
+    }
+    REQUIRE(archives.size() == 1);
+    {
+      std::fstream f(archives[0], std::ios::in | std::ios::out | std::ios::binary);
+      f.seekg(4096);
+      const char byte = static_cast<char>(f.get());
+      f.seekp(4096);
+      f.put(static_cast<char>(byte ^ 0x5a));
+    }
+    cluster.server(0).signal(SIGKILL);
+    cluster.server(0).wait();
+    cluster.start_server();
+    REQUIRE(
+        wait_until([&] { return cluster.status().cpus_by_server.count(cluster.server_id(1)) == 1; },
+                   std::chrono::seconds(20)));
+    REQUIRE(
+        wait_until([&] { return cluster.status().num_servers == 1; }, std::chrono::seconds(20)));
+    REQUIRE(cluster.sccache_in(dir, {"--zero-stats"}, config).exit_code == 0);
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
+    CHECK(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+    CHECK(counter(stats_json(cluster, config), "local_fallbacks", "toolchain_upload") == 1);
+    CHECK(cluster.server(1).stderr_text().find("corrupt") != std::string::npos);
+    // The client dropped the damaged archive: the next compile repackages and goes remote.
+    auto [local2, remote2] = compile_both(cluster, config, dir, "gcc", flags, "a.c", "a.o");
+    CHECK(remote2.object == local2.object);
+    CHECK(stats_json(cluster, config)->getValue<uint64_t>("remote_compiles") == 1);
+  }
+  SECTION("the server's disk is full") {
+    const fs::path small = cluster.dir() / "small-disk";
+    fs::create_directories(small);
+    REQUIRE(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=2m") == 0);
+    cluster.start_server("my server token", small);
+    REQUIRE(cluster.wait_for_servers(1));
+    expect_fallback(cluster.client_config("my client token", "# disk full"), "toolchain_upload");
+    cluster.server(0).signal(SIGKILL);
+    cluster.server(0).wait();
+    ::umount2(small.c_str(), MNT_DETACH);
+  }
+}
+
+TEST_CASE(
+    "a docker build server killed with SIGKILL leaves containers that its next start removes") {
+  if (test_builder() != "docker") {
+    WARN("docker builder only (SCCACHE_TEST_BUILDER=docker)");
+    return;
+  }
+  Cluster cluster;
+  const fs::path config = start_one_server(cluster);
+  const fs::path dir = cluster.dir() / "restart";
+  write_file(dir / "a.c", "int f(int x) { return x + 1; }\n");
+  {
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, "a.c", "a.o");
+    REQUIRE(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+  }
+  const std::string server_conf = (cluster.dir() / "server0.conf").string();
+  // The toolchain's image and its warm containers (two by default; the used one is removed).
+  REQUIRE(wait_until([&] { return docker_objects("containers", server_conf).size() == 2; },
+                     std::chrono::seconds(30)));
+  REQUIRE(docker_objects("images", server_conf).size() == 1);
+  cluster.server(0).signal(SIGKILL);
+  cluster.server(0).wait();
+  const std::vector<std::string> before = docker_objects("containers", server_conf);
+  CHECK(before.size() == 2);  // left behind
+
+  // The same server (same config file, same address) starts again.
+  ChildProcess again({sccache_dist_binary().string(), "server", "--config", server_conf},
+                     {{"RUST_LOG", "debug"}}, fs::path(), cluster.dir());
+  REQUIRE(wait_until(
+      [&] {
+        std::vector<std::string> now = docker_objects("containers", server_conf);
+        return std::none_of(before.begin(), before.end(), [&](const std::string& id) {
+          return std::find(now.begin(), now.end(), id) != now.end();
+        });
+      },
+      std::chrono::seconds(60)));
+  // It said so, and registered (the scheduler may still list the killed one until then).
+  REQUIRE(wait_until(
+      [&] {
+        const std::string log = again.stderr_text();
+        return log.find("left by an earlier run") != std::string::npos &&
+               log.find("registered with the scheduler") != std::string::npos;
+      },
+      std::chrono::seconds(30)));
+  {
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, "a.c", "a.o");
+    CHECK(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+  }
+  CHECK(stats_json(cluster, config)->getValue<uint64_t>("remote_compiles") == 2);
+
+  // A clean stop leaves nothing on the engine.
+  again.signal(SIGTERM);
+  CHECK(again.wait(std::chrono::seconds(60)) == 0);
+  CHECK(docker_objects("containers", server_conf).empty());
+  CHECK(docker_objects("images", server_conf).empty());
+}
