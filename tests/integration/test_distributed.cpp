@@ -237,7 +237,10 @@ TEST_CASE("make -j through a masquerading symlink: identical objects, stats exac
   const uint64_t remote = stats->getValue<uint64_t>("remote_compiles");
   CHECK(remote + counter(stats, "local_fallbacks", "no_capacity") == objects.size());
   CHECK(stats->getObject("local_fallbacks")->size() <= 1);
-  CHECK(remote >= objects.size() / 2);
+  // How many go remote depends on timing: make, the client, the server (and a docker engine
+  // starting containers) share this machine's CPUs. Seen: about 3/4 with overlay, 16 of 34 at
+  // worst with docker. A third is what a working cluster always reaches here.
+  CHECK(remote >= objects.size() / 3);
   for (const auto& object : objects) {
     INFO(object);
     const std::string remote = read_file(src / object);
