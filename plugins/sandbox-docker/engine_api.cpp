@@ -228,11 +228,12 @@ void EngineApi::remove_container(const std::string& id) const {
   }
 }
 
-std::vector<std::string> EngineApi::containers(const std::string& toolchain) const {
-  auto response = m_client.call(
-      "GET", fmt::format("/containers/json?all=1&filters={}", label_filter(toolchain)));
+std::vector<std::string> EngineApi::list_ids(const std::string& collection,
+                                             const std::string& query) const {
+  const std::string path = "/" + collection + "/json";
+  auto response = m_client.call("GET", path + "?" + query);
   if (response.status != 200) {
-    throw SandboxError(EngineClient::describe_failure("GET", "/containers/json", response));
+    throw SandboxError(EngineClient::describe_failure("GET", path, response));
   }
   Poco::JSON::Parser parser;
   auto list = parser.parse(response.body).extract<Array::Ptr>();
@@ -243,19 +244,12 @@ std::vector<std::string> EngineApi::containers(const std::string& toolchain) con
   return ids;
 }
 
+std::vector<std::string> EngineApi::containers(const std::string& toolchain) const {
+  return list_ids("containers", fmt::format("all=1&filters={}", label_filter(toolchain)));
+}
+
 std::vector<std::string> EngineApi::images(const std::string& toolchain) const {
-  auto response =
-      m_client.call("GET", fmt::format("/images/json?filters={}", label_filter(toolchain)));
-  if (response.status != 200) {
-    throw SandboxError(EngineClient::describe_failure("GET", "/images/json", response));
-  }
-  Poco::JSON::Parser parser;
-  auto list = parser.parse(response.body).extract<Array::Ptr>();
-  std::vector<std::string> ids;
-  for (unsigned i = 0; i < list->size(); ++i) {
-    ids.push_back(list->getObject(i)->getValue<std::string>("Id"));
-  }
-  return ids;
+  return list_ids("images", fmt::format("filters={}", label_filter(toolchain)));
 }
 
 }  // namespace sccache::sandbox_docker

@@ -66,6 +66,8 @@ class EngineApi {
 
  private:
   std::string label_filter(const std::string& toolchain) const;
+  // The "Id"s of GET /<collection>/json?<query> (collection: "containers" or "images").
+  std::vector<std::string> list_ids(const std::string& collection, const std::string& query) const;
 
   const DockerConfig& m_config;
   EngineClient m_client;
