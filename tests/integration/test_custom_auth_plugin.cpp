@@ -2,9 +2,7 @@
 // example plugin (examples/auth-plugin-user-tokens) out of tree against it with
 // find_package(sccache-sdk), drop the .so into a plugin directory, and run the installed
 // scheduler, build server and client with `type = "user_tokens"`.
-#include <optional>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <Poco/JSON/Object.h>
@@ -27,22 +25,6 @@ std::string sha256_line(const std::string& user, const std::string& token) {
   REQUIRE(hashed.exit_code == 0);
   return user + " sha256:" + hashed.out.substr(0, 64) + "\n";
 }
-
-// Sets (or, for nullopt, unsets) an environment variable for one scope; children inherit it.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : m_name(name) {
-    if (const char* old = ::getenv(name)) {
-      m_old = old;
-    }
-    value ? ::setenv(name, value->c_str(), 1) : ::unsetenv(name);
-  }
-  ~ScopedEnv() { m_old ? ::setenv(m_name, m_old->c_str(), 1) : ::unsetenv(m_name); }
-
- private:
-  const char* m_name;
-  std::optional<std::string> m_old;
-};
 
 void must_run(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
   RunResult r = run(argv, {}, {}, timeout);

@@ -20,6 +20,17 @@
 extern char** environ;
 
 namespace sccache::test {
+
+ScopedEnv::ScopedEnv(const char* name, std::optional<std::string> value) : m_name(name) {
+  if (const char* old = ::getenv(name)) {
+    m_old = old;
+  }
+  value ? ::setenv(name, value->c_str(), 1) : ::unsetenv(name);
+}
+
+ScopedEnv::~ScopedEnv() {
+  m_old ? ::setenv(m_name, m_old->c_str(), 1) : ::unsetenv(m_name);
+}
 namespace fs = std::filesystem;
 
 void skip_whole_binary(const std::string& reason) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,20 @@ class TempDir {
 
 void write_file(const std::filesystem::path& path, const std::string& contents);
 std::string read_file(const std::filesystem::path& path);
+
+// Sets an environment variable (or, for nullopt, unsets it) for one scope and restores the old
+// value after; child processes started meanwhile inherit it. Not thread-safe, as setenv is not.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, std::optional<std::string> value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* m_name;
+  std::optional<std::string> m_old;
+};
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 uint16_t free_port();

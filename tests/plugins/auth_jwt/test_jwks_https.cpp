@@ -1,6 +1,5 @@
 // jwt_validate over https: the JWKS is fetched only from a server whose certificate the system's
 // trust store (here SSL_CERT_FILE) vouches for, and for the name in the URL.
-#include <stdlib.h>
 
 #include <catch2/catch.hpp>
 
@@ -53,21 +52,13 @@ std::string table(const std::string& url) {
          url + "\"\n";
 }
 
-class ScopedCertFile {
- public:
-  explicit ScopedCertFile(const std::filesystem::path& file) {
-    ::setenv("SSL_CERT_FILE", file.c_str(), 1);
-  }
-  ~ScopedCertFile() { ::unsetenv("SSL_CERT_FILE"); }
-};
-
 }  // namespace
 
 TEST_CASE("an https JWKS from a trusted server is used") {
   SigningKey key(SigningKey::Kind::ec_p256, "k");
   HttpsIdp idp;
   idp.document = jwks({&key});
-  ScopedCertFile trust(idp.dir / "ca.pem");
+  ScopedEnv trust("SSL_CERT_FILE", (idp.dir / "ca.pem").string());
   JwtFixture f(table(idp.url()));
   auto verifier = f.verifier("jwt_validate", AuthRole::client_verifier);
   CHECK(verifier->verify({bearer(key.mint(claims())), "", ""}).accepted);
@@ -89,7 +80,7 @@ TEST_CASE("an https JWKS whose certificate names another host is never used") {
   SigningKey key(SigningKey::Kind::ec_p256, "k");
   HttpsIdp idp;
   idp.document = jwks({&key});
-  ScopedCertFile trust(idp.dir / "ca.pem");
+  ScopedEnv trust("SSL_CERT_FILE", (idp.dir / "ca.pem").string());
   // Trusted certificate, but for 127.0.0.1; the URL says localhost.
   std::string url = idp.url();
   url.replace(url.find("127.0.0.1"), 9, "localhost");

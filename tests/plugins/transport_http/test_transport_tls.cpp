@@ -1,6 +1,5 @@
 // transport-http over TLS: the per-start ECDSA certificate and fingerprint pinning, and
 // CA-verified TLS for endpoints without a pin.
-#include <stdlib.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -73,19 +72,6 @@ TEST_CASE("TLS with a self-signed ECDSA certificate and pinning") {
   CHECK(std::chrono::steady_clock::now() - started < 5s);
 }
 
-namespace {
-
-// Points OpenSSL's default trust store at one file for a scope (as an operator's CA bundle).
-class ScopedTrustStore {
- public:
-  explicit ScopedTrustStore(const std::filesystem::path& file) {
-    ::setenv("SSL_CERT_FILE", file.c_str(), 1);
-  }
-  ~ScopedTrustStore() { ::unsetenv("SSL_CERT_FILE"); }
-};
-
-}  // namespace
-
 TEST_CASE("TLS without a pin: the certificate must be trusted and name the host") {
   Env env;
   sccache::ServerOptions options;
@@ -106,14 +92,14 @@ TEST_CASE("TLS without a pin: the certificate must be trusted and name the host"
   }
   SECTION("a trusted certificate for the host is accepted") {
     sccache::test::write_file(env.temp / "ca.pem", server->tls_identity()->certificate_pem);
-    ScopedTrustStore trust(env.temp / "ca.pem");
+    sccache::test::ScopedEnv trust("SSL_CERT_FILE", (env.temp / "ca.pem").string());
     auto client = env.client();
     expect_ping(*client, by_address);
     expect_ping(*client, by_address);  // and the connection is reused
   }
   SECTION("a trusted certificate for another name is refused, even for localhost") {
     sccache::test::write_file(env.temp / "ca.pem", server->tls_identity()->certificate_pem);
-    ScopedTrustStore trust(env.temp / "ca.pem");
+    sccache::test::ScopedEnv trust("SSL_CERT_FILE", (env.temp / "ca.pem").string());
     CHECK_THROWS_AS(env.client()->send(Endpoint{true, "localhost", server->port(), ""},
                                        request("GET", "/ping")),
                     TransportError);
