@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <thread>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -21,6 +22,7 @@ using Poco::JSON::Object;
 
 constexpr auto k_launch_timeout = std::chrono::seconds(60);
 constexpr auto k_import_timeout = std::chrono::seconds(600);
+constexpr auto k_removal_timeout = std::chrono::seconds(30);
 
 std::string encode(const std::string& text) {
   std::string out;
@@ -219,6 +221,13 @@ WarmContainer EngineApi::launch_container(const std::string& image,
 void EngineApi::remove_container(const std::string& id) const {
   try {
     auto response = m_client.call("DELETE", fmt::format("/containers/{}?force=1&v=1", id));
+    if (response.status == 409) {
+      // Another thread's removal of it is in progress (a used container is discarded by the
+      // pool while an eviction sweeps the toolchain's containers): wait for that one to finish,
+      // so that callers may rely on the container being gone when this returns.
+      wait_until_removed(id);
+      return;
+    }
     if (response.status != 204 && response.status != 404) {
       m_logger->warn("cannot remove container {}: {}", id,
                      EngineClient::describe_failure("DELETE", "/containers", response));
@@ -226,6 +235,19 @@ void EngineApi::remove_container(const std::string& id) const {
   } catch (const SandboxError& e) {
     m_logger->warn("cannot remove container {}: {}", id, e.what());
   }
+}
+
+void EngineApi::wait_until_removed(const std::string& id) const {
+  const auto deadline = std::chrono::steady_clock::now() + k_removal_timeout;
+  const std::string path = fmt::format("/containers/{}/json", id);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (m_client.call("GET", path).status == 404) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  m_logger->warn("container {} is still being removed after {} s", id,
+                 std::chrono::duration_cast<std::chrono::seconds>(k_removal_timeout).count());
 }
 
 std::vector<std::string> EngineApi::list_ids(const std::string& collection,

@@ -54,7 +54,8 @@ class EngineApi {
   // Creates, attaches to and starts a job container of `image` with the configured user, limits
   // and isolation, then waits for its helper; the container is removed if any step fails.
   WarmContainer launch_container(const std::string& image, const std::string& toolchain) const;
-  // Kills and removes a container; absent is fine. Failures are logged, not thrown.
+  // Kills and removes a container; absent is fine. Returns once it is gone, also when another
+  // thread's removal of it was already in progress. Failures are logged, not thrown.
   void remove_container(const std::string& id) const;
 
   // Ids of this owner's containers (all states) and images; `toolchain` narrows to one toolchain.
@@ -68,6 +69,8 @@ class EngineApi {
   std::string label_filter(const std::string& toolchain) const;
   // The "Id"s of GET /<collection>/json?<query> (collection: "containers" or "images").
   std::vector<std::string> list_ids(const std::string& collection, const std::string& query) const;
+  // Polls until the engine no longer knows the container (bounded; logs when it gives up).
+  void wait_until_removed(const std::string& id) const;
 
   const DockerConfig& m_config;
   EngineClient m_client;
