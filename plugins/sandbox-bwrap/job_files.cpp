@@ -96,7 +96,9 @@ std::vector<std::string> collect_outputs(int root_fd, const std::vector<std::str
       continue;
     }
     // O_NONBLOCK: a FIFO planted as an output must not block us; it is skipped below.
-    UniqueFd in(open_in_root(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+    // O_NOFOLLOW: an output that is a symlink is not collected, even to a file of the tree;
+    // compilers write regular files, and every sandbox collects exactly those.
+    UniqueFd in(open_in_root(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW));
     if (!in.valid()) {
       if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EISDIR) {
         continue;  // not produced (the compile may have failed), or not a usable file

@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 #include <sched.h>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -56,6 +57,18 @@ void copy_entry_data(archive* in, archive* out, const fs::path& file, const char
   }
 }
 
+// What a toolchain may carry in: directories, regular files, symlinks and hard links, owned by
+// root (ARCHIVE_EXTRACT_OWNER is not set) and without set-id bits. The overlay is mounted
+// nosuid,nodev anyway; this keeps the unpacked tree in build_dir harmless on the host as well.
+void tame_entry(archive_entry* entry, const fs::path& file, const char* name) {
+  const mode_t type = archive_entry_filetype(entry);
+  if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
+    throw SandboxError(fmt::format("refusing to unpack {} (entry {}): a device, FIFO or socket",
+                                   file.string(), name));
+  }
+  archive_entry_set_perm(entry, archive_entry_perm(entry) & ~mode_t{S_ISUID | S_ISGID});
+}
+
 // Runs in a thread whose cwd is `dest` (relative entry paths land there).
 void extract_here(const fs::path& file) {
   std::unique_ptr<archive, ReaderDeleter> in(archive_read_new());
@@ -81,6 +94,7 @@ void extract_here(const fs::path& file) {
     }
     const char* name = archive_entry_pathname(entry);
     name = name != nullptr ? name : "?";
+    tame_entry(entry, file, name);
     if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
       throw SandboxError(fmt::format("refusing to unpack {} (entry {}): {}", file.string(), name,
                                      archive_message(out.get())));
