@@ -92,6 +92,10 @@ std::string build_toolchain(const std::vector<std::string>& files, const fs::pat
   }
   argv.insert(argv.end(), entries.begin(), entries.end());
   must_run(argv);
+  return archive_id(archive);
+}
+
+std::string archive_id(const fs::path& archive) {
   return first_word(must_run({"sha256sum", archive.string()}).out);
 }
 

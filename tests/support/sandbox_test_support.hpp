@@ -30,6 +30,8 @@ const ToolchainArchive& small_toolchain();
 std::string build_toolchain(const std::vector<std::string>& files,
                             const std::filesystem::path& archive,
                             const std::string& tar_compress_flag);
+// The toolchain id of an archive: the lowercase hex sha256 of its bytes.
+std::string archive_id(const std::filesystem::path& archive);
 
 // A job with fresh inputs_root and outputs_root directories.
 struct TestJob {

@@ -112,23 +112,6 @@ TEST_CASE("config errors name the file, line and key") {
                   ConfigError);
 }
 
-TEST_CASE("toolchain ids must be lowercase hex SHA-256") {
-  require_sandbox_environment();
-  Sandbox& sandbox = *shared_sandbox();
-  const auto& archive = small_toolchain().archive;
-  std::string upper = std::string(64, 'A');
-  for (const std::string& id : {upper, std::string(63, 'a'), std::string(65, 'a'),
-                                std::string("../") + std::string(61, 'a'), std::string()}) {
-    CHECK(sandbox_error([&] {
-            sandbox.prepare_toolchain(id, archive);
-          }).find("invalid toolchain id") != std::string::npos);
-    CHECK_FALSE(sandbox.has_toolchain(id));
-  }
-  CHECK_FALSE(sandbox.has_toolchain(std::string(64, 'e')));  // valid, never prepared
-  TestJob t(std::string(64, 'e'), "/", {"/bin/true"});
-  CHECK(sandbox_error([&] { sandbox.run(t.job); }).find("not prepared") != std::string::npos);
-}
-
 TEST_CASE("unpacked toolchains have a sticky /tmp and survive a restart") {
   require_sandbox_environment();
   const auto& tc = small_toolchain();
@@ -153,116 +136,20 @@ TEST_CASE("unpacked toolchains have a sticky /tmp and survive a restart") {
   CHECK(second->run(t.job).stdout_data == "reused\n");
 }
 
-TEST_CASE("archives with unsafe entries are rejected and leave nothing behind") {
+TEST_CASE("archives with absolute paths are rejected and leave nothing behind") {
+  // The other unsafe archives are in the conformance suite; an absolute entry would land outside
+  // the unpacked tree here.
   require_sandbox_environment();
   TempDir dir("sccache-bwrap-evil");
-  write_file(dir / "inner/ok.txt", "fine");
   write_file(dir / "escape.txt", "outside");
-  fs::path dotdot = dir / "dotdot.tar";
-  REQUIRE(run({"tar", "-C", (dir / "inner").string(), "-cPf", dotdot.string(), "ok.txt",
-               "../escape.txt"})
-              .exit_code == 0);
   fs::path absolute = dir / "absolute.tar";
   REQUIRE(run({"tar", "-cPf", absolute.string(), (dir / "escape.txt").string()}).exit_code == 0);
-  fs::path garbage = dir / "garbage.tar";
-  write_file(garbage, std::string(10000, 'x'));
 
   TestSandbox sandbox;
   sandbox->check_ready();
   const std::string id(64, 'd');
-  for (const auto& archive : {dotdot, absolute, garbage, dir / "missing.tar"}) {
-    INFO(archive.string());
-    std::string error = sandbox_error([&] { sandbox->prepare_toolchain(id, archive); });
-    CHECK(error.find(archive.filename().string()) != std::string::npos);
-    CHECK_FALSE(sandbox->has_toolchain(id));
-    CHECK(fs::is_empty(sandbox.build_dir() / "toolchains"));
-  }
-  CHECK_FALSE(fs::exists(sandbox.build_dir() / "escape.txt"));
-  // The same id prepares fine from a good archive afterwards.
-  sandbox->prepare_toolchain(id, small_toolchain().archive);
-  CHECK(sandbox->has_toolchain(id));
-}
-
-TEST_CASE("concurrent prepare_toolchain calls for one id unpack it once") {
-  require_sandbox_environment();
-  std::ostringstream log;
-  auto previous = spdlog::default_logger();
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
-  {
-    TestSandbox sandbox;
-    spdlog::set_default_logger(previous);
-    sandbox->check_ready();
-    const auto& tc = full_toolchain();
-    std::vector<std::future<void>> calls;
-    for (int i = 0; i < 6; ++i) {
-      calls.push_back(
-          std::async(std::launch::async, [&] { sandbox->prepare_toolchain(tc.id, tc.archive); }));
-    }
-    for (auto& call : calls) {
-      CHECK_NOTHROW(call.get());
-    }
-    CHECK(sandbox->has_toolchain(tc.id));
-    CHECK(toolchain_entries(sandbox) == std::vector<std::string>{tc.id});
-  }
-  spdlog::set_default_logger(previous);
-  std::string text = log.str();
-  size_t count = 0;
-  for (size_t at = text.find("prepared toolchain"); at != std::string::npos;
-       at = text.find("prepared toolchain", at + 1)) {
-    ++count;
-  }
-  CHECK(count == 1);
-}
-
-TEST_CASE("evicting a toolchain waits for the jobs running on it") {
-  require_sandbox_environment();
-  const auto& tc = small_toolchain();
-  TestSandbox sandbox;
-  sandbox->check_ready();
-  sandbox->prepare_toolchain(tc.id, tc.archive);
-  fs::path tree = sandbox.build_dir() / "toolchains" / tc.id;
-
-  TestJob t(tc.id, "/work", {"/bin/bash", "-c", "sleep 1.5; cat /work/in.txt"});
-  t.add_input("/work/in.txt", "still here");
-  auto job = std::async(std::launch::async, [&] { return sandbox->run(t.job); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  sandbox->evict_toolchain(tc.id);
-  CHECK_FALSE(sandbox->has_toolchain(tc.id));
-  CHECK(fs::exists(tree));  // the running job still uses it
-  SandboxResult r = job.get();
-  CHECK(r.exit_code == 0);
-  CHECK(r.stdout_data == "still here");
-  CHECK_FALSE(fs::exists(tree));
+  std::string error = sandbox_error([&] { sandbox->prepare_toolchain(id, absolute); });
+  CHECK(error.find("absolute.tar") != std::string::npos);
+  CHECK_FALSE(sandbox->has_toolchain(id));
   CHECK(fs::is_empty(sandbox.build_dir() / "toolchains"));
-
-  // Evicting an idle toolchain removes it at once; preparing again brings it back.
-  sandbox->prepare_toolchain(tc.id, tc.archive);
-  CHECK(sandbox->has_toolchain(tc.id));
-  sandbox->evict_toolchain(tc.id);
-  CHECK_FALSE(fs::exists(tree));
-  CHECK_FALSE(sandbox->has_toolchain(tc.id));
-}
-
-TEST_CASE("timeouts and bad executables are sandbox errors") {
-  require_sandbox_environment();
-  TestJob slow(full_toolchain().id, "/work", {"/bin/sleep", "30"});
-  slow.job.timeout = std::chrono::seconds(1);
-  auto start = std::chrono::steady_clock::now();
-  std::string error = sandbox_error([&] { shared_sandbox()->run(slow.job); });
-  CHECK(error.find("did not finish") != std::string::npos);
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(15));
-
-  TestJob missing(full_toolchain().id, "/work", {"/no/such/compiler", "-c", "x.c"});
-  error = sandbox_error([&] { shared_sandbox()->run(missing.job); });
-  CHECK(error.find("/no/such/compiler") != std::string::npos);
-
-  TestJob relative(full_toolchain().id, "/work", {"bin/bash", "-c", "true"});
-  CHECK(sandbox_error([&] { shared_sandbox()->run(relative.job); }).find("absolute") !=
-        std::string::npos);
-  TestJob relative_cwd(full_toolchain().id, "work", {"/bin/bash", "-c", "true"});
-  CHECK(sandbox_error([&] { shared_sandbox()->run(relative_cwd.job); }).find("cwd") !=
-        std::string::npos);
-  sccache::flush_deferred_removals();
-  CHECK(fs::is_empty(shared_sandbox().build_dir() / "builds"));
 }

@@ -90,33 +90,6 @@ TEST_CASE("one image per toolchain, at most max_images, least recently used evic
   CHECK(sandbox_error([&] { sandbox->run(gone.job); }).find("not prepared") != std::string::npos);
 }
 
-TEST_CASE("evicting a toolchain waits for the jobs running on it") {
-  require_docker_engine();
-  TestSandbox sandbox("pool_size = 1\n");
-  sandbox->check_ready();
-  const auto& tc = small_toolchain();
-  sandbox->prepare_toolchain(tc.id, tc.archive);
-  TestJob t(tc.id, "/work", {"/bin/bash", "-c", "sleep 1.5; cat /work/in.txt"});
-  t.add_input("/work/in.txt", "still here");
-  auto job = std::async(std::launch::async, [&] { return sandbox->run(t.job); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  sandbox->evict_toolchain(tc.id);
-  CHECK_FALSE(sandbox->has_toolchain(tc.id));
-  CHECK(sandbox.engine().images().size() == 1);  // the running job still uses it
-  SandboxResult r = job.get();
-  CHECK(r.exit_code == 0);
-  CHECK(r.stdout_data == "still here");
-  CHECK(sandbox.engine().images().empty());
-  CHECK(sandbox.engine().containers(tc.id).empty());
-
-  // Evicting an idle toolchain removes it at once; preparing again brings it back.
-  sandbox->prepare_toolchain(tc.id, tc.archive);
-  CHECK(sandbox->has_toolchain(tc.id));
-  sandbox->evict_toolchain(tc.id);
-  CHECK_FALSE(sandbox->has_toolchain(tc.id));
-  CHECK(sandbox.engine().images().empty());
-}
-
 TEST_CASE("the pool keeps warm containers and replaces each one a job used") {
   require_docker_engine();
   TestSandbox& sandbox = shared_sandbox();
@@ -157,102 +130,22 @@ TEST_CASE("a warm container that died while it waited is replaced, and the job s
   CHECK(r.stdout_data == "still works\n");
 }
 
-TEST_CASE("toolchain ids must be lowercase hex SHA-256") {
-  require_docker_engine();
-  Sandbox& sandbox = *shared_sandbox();
-  const auto& archive = small_toolchain().archive;
-  for (const std::string& id : {std::string(64, 'A'), std::string(63, 'a'), std::string(65, 'a'),
-                                std::string("../") + std::string(61, 'a'), std::string()}) {
-    CHECK(sandbox_error([&] {
-            sandbox.prepare_toolchain(id, archive);
-          }).find("invalid toolchain id") != std::string::npos);
-    CHECK_FALSE(sandbox.has_toolchain(id));
-  }
-  TestJob t(fake_id('e'), "/", {"/bin/true"});
-  CHECK(sandbox_error([&] { sandbox.run(t.job); }).find("not prepared") != std::string::npos);
-}
-
-TEST_CASE("archives with unsafe entries are refused and leave no image") {
+TEST_CASE("archives that claim the helper's directory are refused and leave no image") {
+  // The other unsafe archives are in the conformance suite; /.sccache-dist holds the job
+  // containers' PID 1 helper, which a toolchain must not replace.
   require_docker_engine();
   TempDir dir("sccache-docker-evil");
-  write_file(dir / "inner/ok.txt", "fine");
-  write_file(dir / "escape.txt", "outside");
-  fs::path dotdot = dir / "dotdot.tar";
-  REQUIRE(run({"tar", "-C", (dir / "inner").string(), "-cPf", dotdot.string(), "ok.txt",
-               "../escape.txt"})
-              .exit_code == 0);
-  fs::path device = dir / "device.tar";
-  REQUIRE(run({"tar", "-C", "/", "-cf", device.string(), "dev/null"}).exit_code == 0);
   fs::path ours = dir / "ours.tar";
   write_file(dir / ".sccache-dist/init", "#!/bin/sh\n");
   REQUIRE(run({"tar", "-C", dir.path().string(), "-cf", ours.string(), ".sccache-dist/init"})
               .exit_code == 0);
-  fs::path garbage = dir / "garbage.tar";
-  write_file(garbage, std::string(10000, 'x'));
 
   TestSandbox sandbox("pool_size = 0\n");
   sandbox->check_ready();
   const std::string id = fake_id('d');
-  for (const auto& archive : {dotdot, device, ours, garbage, dir / "missing.tar"}) {
-    INFO(archive.string());
-    std::string error = sandbox_error([&] { sandbox->prepare_toolchain(id, archive); });
-    CHECK(error.find(archive.filename().string()) != std::string::npos);
-    CHECK_FALSE(sandbox->has_toolchain(id));
-    CHECK(sandbox.engine().images().empty());
-  }
-  sandbox->prepare_toolchain(id, small_toolchain().archive);
-  CHECK(sandbox->has_toolchain(id));
-}
-
-TEST_CASE("concurrent prepare_toolchain calls for one id import it once") {
-  require_docker_engine();
-  std::ostringstream log;
-  auto previous = spdlog::default_logger();
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
-  {
-    TestSandbox sandbox("pool_size = 0\n");
-    spdlog::set_default_logger(previous);
-    sandbox->check_ready();
-    const auto& tc = small_toolchain();
-    std::vector<std::future<void>> calls;
-    for (int i = 0; i < 4; ++i) {
-      calls.push_back(
-          std::async(std::launch::async, [&] { sandbox->prepare_toolchain(tc.id, tc.archive); }));
-    }
-    for (auto& call : calls) {
-      CHECK_NOTHROW(call.get());
-    }
-    CHECK(sandbox->has_toolchain(tc.id));
-    CHECK(sandbox.engine().images().size() == 1);
-  }
-  spdlog::set_default_logger(previous);
-  std::string text = log.str();
-  size_t count = 0;
-  for (size_t at = text.find("prepared toolchain"); at != std::string::npos;
-       at = text.find("prepared toolchain", at + 1)) {
-    ++count;
-  }
-  CHECK(count == 1);
-}
-
-TEST_CASE("timeouts and jobs that cannot start are sandbox errors") {
-  require_docker_engine();
-  TestSandbox& sandbox = shared_sandbox();
-  TestJob slow(full_toolchain().id, "/work", {"/bin/sleep", "30"});
-  slow.job.timeout = std::chrono::seconds(1);
-  auto start = std::chrono::steady_clock::now();
-  std::string error = sandbox_error([&] { sandbox->run(slow.job); });
-  CHECK(error.find("did not finish within 1 s") != std::string::npos);
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
-  CHECK(sandbox.running_containers(full_toolchain().id) <= 2);  // the job's container is gone
-
-  TestJob missing(full_toolchain().id, "/work", {"/no/such/compiler", "-c", "x.c"});
-  error = sandbox_error([&] { sandbox->run(missing.job); });
-  CHECK(error.find("cannot execute /no/such/compiler") != std::string::npos);
-
-  TestJob relative(full_toolchain().id, "/work", {"bin/bash", "-c", "true"});
-  CHECK(sandbox_error([&] { sandbox->run(relative.job); }).find("absolute") != std::string::npos);
-  TestJob relative_cwd(full_toolchain().id, "work", {"/bin/bash", "-c", "true"});
-  CHECK(sandbox_error([&] { sandbox->run(relative_cwd.job); }).find("cwd") != std::string::npos);
+  std::string error = sandbox_error([&] { sandbox->prepare_toolchain(id, ours); });
+  CHECK(error.find("ours.tar") != std::string::npos);
+  CHECK(error.find("/.sccache-dist") != std::string::npos);
+  CHECK_FALSE(sandbox->has_toolchain(id));
+  CHECK(sandbox.engine().images().empty());
 }

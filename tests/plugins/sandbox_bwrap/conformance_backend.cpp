@@ -1,0 +1,49 @@
+// The overlay sandbox under the conformance suite (tests/plugins/sandbox_conformance).
+#include "sccache/deferred_removal.hpp"
+
+#include "conformance.hpp"
+#include "sandbox_fixture.hpp"
+
+namespace sccache::test::conformance {
+namespace fs = std::filesystem;
+
+namespace {
+
+class OverlayUnderTest : public FixtureUnderTest<bwrap::TestSandbox> {
+ public:
+  using FixtureUnderTest::FixtureUnderTest;
+
+  size_t stored_toolchains() const override {
+    size_t count = 0;
+    for (const auto& entry : fs::directory_iterator(fixture().build_dir() / "toolchains")) {
+      count += entry.is_directory() ? 1 : 0;
+    }
+    return count;
+  }
+  // Job directories are removed in the background once a job is done.
+  bool finished_jobs_cleaned_up() const override {
+    sccache::flush_deferred_removals();
+    return fs::is_empty(fixture().build_dir() / "builds");
+  }
+  // bubblewrap reports a job killed by signal N as exit code 128 + N.
+  bool tells_high_exit_codes_from_signals() const override { return false; }
+};
+
+}  // namespace
+
+void require_backend() {
+  bwrap::require_sandbox_environment();
+}
+
+SandboxUnderTest& shared() {
+  static OverlayUnderTest sandbox(bwrap::shared_sandbox());
+  return sandbox;
+}
+
+std::unique_ptr<SandboxUnderTest> fresh() {
+  auto sandbox = std::make_unique<bwrap::TestSandbox>();
+  (*sandbox)->check_ready();
+  return std::make_unique<OverlayUnderTest>(std::move(sandbox));
+}
+
+}  // namespace sccache::test::conformance

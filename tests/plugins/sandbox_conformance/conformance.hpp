@@ -1,0 +1,69 @@
+// The sandbox conformance suite: what every sandbox plugin promises the build server
+// (core/sandbox.hpp), as Catch2 test cases tagged [conformance]. A sandbox's test binary gets
+// them by linking the sccache_sandbox_conformance object library and defining the three
+// functions below for its sandbox; its own test files then cover only what is particular to it
+// (configuration, readiness, its backing store, its limits).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "sccache/sandbox.hpp"
+
+#include "sandbox_test_support.hpp"
+
+namespace sccache::test::conformance {
+
+// One sandbox under test, with what the suite needs to see of its backing store.
+class SandboxUnderTest {
+ public:
+  virtual ~SandboxUnderTest() = default;
+  virtual Sandbox& sandbox() = 0;
+  // Toolchains held in the backing store (unpacked trees, images), including evicted ones that
+  // a running job still uses.
+  virtual size_t stored_toolchains() const = 0;
+  // True once nothing kept for finished jobs is left (job directories, used containers). May wait
+  // a bounded time for cleanup that the sandbox does in the background.
+  virtual bool finished_jobs_cleaned_up() const = 0;
+  // Whether an exit code above 128 is told apart from death by signal code - 128. A sandbox that
+  // cannot (bubblewrap reports both alike) must report the signal: the client then compiles
+  // locally, which is slower but never wrong.
+  virtual bool tells_high_exit_codes_from_signals() const = 0;
+
+  Sandbox& operator*() { return sandbox(); }
+  Sandbox* operator->() { return &sandbox(); }
+};
+
+// A SandboxUnderTest over a test binary's own sandbox fixture (which has operator-> and
+// operator* yielding the Sandbox): owned, or borrowed from a longer-lived shared one.
+template <typename Fixture>
+class FixtureUnderTest : public SandboxUnderTest {
+ public:
+  explicit FixtureUnderTest(std::unique_ptr<Fixture> owned)
+      : m_owned(std::move(owned)), m_fixture(*m_owned) {}
+  explicit FixtureUnderTest(Fixture& borrowed) : m_fixture(borrowed) {}
+  Sandbox& sandbox() override { return *m_fixture; }
+
+ protected:
+  Fixture& fixture() const { return m_fixture; }
+
+ private:
+  std::unique_ptr<Fixture> m_owned;
+  Fixture& m_fixture;
+};
+
+// Defined by each test binary for its sandbox. ------------------------------------------------
+
+// Skips the whole binary, loudly, when this machine cannot run the sandbox at all.
+void require_backend();
+// A ready sandbox with full_toolchain() prepared, shared by the binary's tests.
+SandboxUnderTest& shared();
+// A ready sandbox of its own (check_ready done, nothing prepared), in its default configuration.
+std::unique_ptr<SandboxUnderTest> fresh();
+
+// For the suite. --------------------------------------------------------------------------------
+
+// Runs `bash -c script` in shared() with cwd /work/dir.
+SandboxResult run_bash(const std::string& script, std::vector<std::string> outputs = {});
+
+}  // namespace sccache::test::conformance
