@@ -26,7 +26,8 @@
 //
 // Reply, helper -> plugin (stdout): records of u8 type, u64 length, payload.
 //   k_reply_ready           at start, before the request is read (the container is warm)
-//   k_reply_stdout/stderr   a chunk of the job's stdout/stderr, as it comes
+//   k_reply_stdout/stderr   a chunk of the job's stdout/stderr, as it comes (at most
+//                           k_max_job_stream bytes of each in all)
 //   k_reply_output          u32 path length, path, file contents: one collected regular file
 //   k_reply_exit            u8 (0 exited, 1 killed by signal), u32 code or signal, u32 OOM kills
 //   k_reply_error           a message: the job could not be set up or started (infrastructure)
@@ -61,6 +62,10 @@ inline constexpr uint8_t k_reply_end = 'Z';
 // Limits both ends enforce.
 inline constexpr uint32_t k_max_string = 1u << 20;  // one path, argument or env entry
 inline constexpr uint32_t k_max_list = 1u << 16;    // argv, env, outputs
+// The most of the job's stdout, and of its stderr, that is forwarded: past it the helper kills
+// the job (it exits, which ends the container) and sends an error record instead; the plugin
+// refuses a reply that carries more all the same.
+inline constexpr uint64_t k_max_job_stream = 64u << 20;
 
 // The capabilities the helper keeps (the container drops all others).
 inline constexpr const char* k_helper_capabilities[] = {"CHOWN", "SETUID", "SETGID", "SETPCAP"};

@@ -104,11 +104,24 @@ bool read_header(ReplyStream& in, RecordHeader& header, bool first) {
 
 std::string read_payload(ReplyStream& in, uint64_t length, size_t limit, const char* what) {
   if (length > limit) {
-    throw SandboxError(fmt::format("the job wrote more than {} MiB to {}", limit >> 20, what));
+    throw SandboxError(
+        fmt::format("{} from the job's container is too long ({} bytes)", what, length));
   }
   std::string data(length, '\0');
   in.read_exact(data.data(), data.size());
   return data;
+}
+
+// Appends a stdout or stderr record to what was captured of that stream, which must stay within
+// k_max_captured_output in all (each record is small; their number is not bounded).
+void append_captured(ReplyStream& in, uint64_t length, std::string& captured, const char* what) {
+  if (length > k_max_captured_output - captured.size()) {
+    throw SandboxError(
+        fmt::format("the job wrote more than {} MiB to {}", k_max_captured_output >> 20, what));
+  }
+  const size_t old_size = captured.size();
+  captured.resize(old_size + length);
+  in.read_exact(captured.data() + old_size, length);
 }
 
 // Writes one output file, streamed from the reply, to outputs_root/<path>.
@@ -179,10 +192,10 @@ SandboxResult read_job_reply(AttachedConnection& connection,
     read_header(in, header, first);
     switch (header.type) {
       case protocol::k_reply_stdout:
-        result.stdout_data += read_payload(in, header.length, k_max_captured_output, "stdout");
+        append_captured(in, header.length, result.stdout_data, "stdout");
         break;
       case protocol::k_reply_stderr:
-        result.stderr_data += read_payload(in, header.length, k_max_captured_output, "stderr");
+        append_captured(in, header.length, result.stderr_data, "stderr");
         break;
       case protocol::k_reply_output:
         receive_output(in, header.length, outputs, result.collected, outputs_root);

@@ -12,6 +12,7 @@
 #include "sccache/sandbox.hpp"
 
 #include "engine_client.hpp"
+#include "helper_protocol.hpp"
 
 namespace sccache::sandbox_docker {
 
@@ -20,8 +21,9 @@ class ContainerGone : public SandboxError {
   using SandboxError::SandboxError;
 };
 
-// At most this much of stdout and of stderr is kept; a job writing more is a sandbox failure.
-inline constexpr size_t k_max_captured_output = 64u << 20;
+// At most this much of stdout and of stderr is kept, in all; a job writing more is a sandbox
+// failure (its helper kills it).
+inline constexpr size_t k_max_captured_output = protocol::k_max_job_stream;
 
 // Waits for the helper's "ready" record (a fresh container).
 void wait_until_ready(AttachedConnection& connection, Clock::time_point deadline);

@@ -21,7 +21,10 @@ void put_u32(unsigned char* out, uint32_t v);
 void write_all(const void* data, size_t size);
 void record_header(uint8_t type, uint64_t length);
 void record(uint8_t type, const void* data, size_t size);
-// An error record "<what> <path>: <strerror(error)>" and the end record, then exit 0.
+// An error record `message` and the end record, then exit 0 (which, PID 1 exiting, kills every
+// process left in the container).
+[[noreturn]] void fail_with(const char* message);
+// fail_with("<what> <path>: <strerror(error)>").
 [[noreturn]] void fail(const char* what, const char* path, int error);
 void read_exact(void* data, size_t size);  // exits quietly if the plugin went away
 uint64_t read_uint(int bytes);

@@ -95,8 +95,11 @@ void kill_job_processes() {
   as_job_user_after_killing_the_job(nullptr, nullptr);
 }
 
-// Forwards what is readable on `fd` as `type` records; returns false at end of file.
-bool forward(int fd, uint8_t type) {
+// Forwards what is readable on `fd` as `type` records, adding their size to `forwarded`; returns
+// false at end of file. A job that writes more than k_max_job_stream to one stream is killed (the
+// helper exits, which ends the container) and the plugin told why; what it wrote past the limit
+// is never sent.
+bool forward(int fd, uint8_t type, uint64_t& forwarded) {
   char buffer[65536];
   ssize_t n = read(fd, buffer, sizeof buffer);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
@@ -105,6 +108,14 @@ bool forward(int fd, uint8_t type) {
   if (n <= 0) {
     return false;
   }
+  if (static_cast<uint64_t>(n) > proto::k_max_job_stream - forwarded) {
+    char message[256];
+    snprintf(message, sizeof message, "the job wrote more than %llu MiB to %s; it was killed",
+             static_cast<unsigned long long>(proto::k_max_job_stream >> 20),
+             type == proto::k_reply_stdout ? "stdout" : "stderr");
+    fail_with(message);
+  }
+  forwarded += static_cast<uint64_t>(n);
   record(type, buffer, static_cast<size_t>(n));
   return true;
 }
@@ -182,13 +193,15 @@ int run_job(char** argv, char** env, const char* cwd) {
   int status = 0;
   bool child_done = false;
   pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  uint64_t forwarded[2] = {0, 0};
   int open_pipes = 2;
   while (open_pipes > 0) {
     // Wake up now and then: a process the job left behind may hold the pipes open.
     int ready = poll(fds, 2, child_done ? -1 : 100);
     for (int i = 0; i < 2 && ready > 0; ++i) {
       if (fds[i].fd >= 0 && fds[i].revents != 0 &&
-          !forward(fds[i].fd, i == 0 ? proto::k_reply_stdout : proto::k_reply_stderr)) {
+          !forward(fds[i].fd, i == 0 ? proto::k_reply_stdout : proto::k_reply_stderr,
+                   forwarded[i])) {
         close(fds[i].fd);
         fds[i].fd = -1;
         --open_pipes;

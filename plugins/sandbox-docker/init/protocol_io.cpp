@@ -59,12 +59,16 @@ void record(uint8_t type, const void* data, size_t size) {
 }
 
 // An error record, then exit: the plugin reports `message` as a sandbox failure.
-[[noreturn]] void fail(const char* what, const char* path, int error) {
-  char message[4096];
-  int n = snprintf(message, sizeof message, "%s %s: %s", what, path, strerror(error));
-  record(proto::k_reply_error, message, n < 0 ? 0 : static_cast<size_t>(n));
+[[noreturn]] void fail_with(const char* message) {
+  record(proto::k_reply_error, message, strlen(message));
   record_header(proto::k_reply_end, 0);
   _exit(0);
+}
+
+[[noreturn]] void fail(const char* what, const char* path, int error) {
+  char message[4096];
+  snprintf(message, sizeof message, "%s %s: %s", what, path, strerror(error));
+  fail_with(message);
 }
 
 void read_exact(void* data, size_t size) {

@@ -8,6 +8,16 @@ using namespace sccache;
 using namespace sccache::test;
 using namespace sccache::test::docker;
 
+namespace {
+
+// A bash script that writes `mib` MiB of spaces to stdout, then runs `then`.
+std::string write_mib(int mib, const std::string& then = "") {
+  return "x=$(printf '%1048576s' ''); for ((i = 0; i < " + std::to_string(mib) +
+         "; i++)); do printf '%s' \"$x\"; done; " + then;
+}
+
+}  // namespace
+
 TEST_CASE("a job runs as the configured non-root user without capabilities") {
   require_docker_engine();
   SandboxResult r = run_bash("cat /proc/self/status");
@@ -46,4 +56,24 @@ TEST_CASE("the limits of server.conf apply to every job") {
   std::string error = sandbox_error([] { run_bash("tail /dev/zero"); });
   CHECK(error.find("ran out of memory") != std::string::npos);
   CHECK(error.find("512 MiB") != std::string::npos);
+}
+
+TEST_CASE("stdout and stderr carry at most 64 MiB each; a job writing more fails and is killed") {
+  require_docker_engine();
+  SandboxResult at_limit = run_bash(write_mib(64, "echo the end >&2"));
+  CHECK(at_limit.exit_code == 0);
+  CHECK(at_limit.stdout_data.size() == 64u << 20);
+  CHECK(at_limit.stderr_data == "the end\n");
+
+  // 300 MiB: all of it used to reach the server's memory. Now the job dies at the limit, before
+  // its `sleep` (the job's timeout is 60 s).
+  for (std::string stream : {"stdout", "stderr"}) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string error = sandbox_error([&] {
+      run_bash("{ " + write_mib(300, "sleep 50") + "; }" + (stream == "stderr" ? " >&2" : ""));
+    });
+    INFO(error);
+    CHECK(error.find("more than 64 MiB to " + stream) != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  }
 }
