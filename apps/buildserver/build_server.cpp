@@ -115,6 +115,14 @@ void BuildServer::start() {
       "certificate sha256 {}",
       m_config.public_addr.to_string(), software_version(), m_http->port(), m_num_cpus, m_max_jobs,
       m_sandbox->describe(), m_http->tls_identity()->certificate_sha256);
+  if (!m_config.scheduler.tls && !is_loopback_ip(m_config.scheduler.address.host) &&
+      m_config.scheduler.address.host != "localhost") {
+    m_log->warn(
+        "the scheduler at {} is reached over plain http: this server's credentials and job key "
+        "cross the network unencrypted, and whoever can read them can run jobs here. Use an "
+        "https scheduler_url (the scheduler behind a TLS proxy) or a trusted network",
+        m_config.scheduler.to_string());
+  }
   m_heartbeat = std::thread([this] { heartbeat_loop(); });
   m_done_notifier = std::thread([this] { done_loop(); });
 }

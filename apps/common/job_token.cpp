@@ -2,13 +2,13 @@
 
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
-#include <Poco/RandomStream.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "sccache/auth.hpp"
 
 #include "base64url.hpp"
+#include "secure_random.hpp"
 
 namespace sccache {
 
@@ -25,9 +25,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 }  // namespace
 
 std::string make_job_key() {
-  char raw[32];
-  Poco::RandomInputStream().read(raw, sizeof raw);
-  return base64url_encode(std::string_view(raw, sizeof raw));
+  return random_base64url(32);
 }
 
 std::string issue_job_token(const std::string& job_key, const JobClaims& claims,
@@ -45,7 +43,8 @@ std::string issue_job_token(const std::string& job_key, const JobClaims& claims,
 }
 
 std::optional<JobClaims> verify_job_token(const std::string& job_key, std::string_view token,
-                                          std::string* reason) {
+                                          std::string* reason,
+                                          std::chrono::system_clock::time_point now) {
   if (token.empty() || token.size() > 4096) {
     *reason = "missing or oversized job token";
     return std::nullopt;
@@ -70,11 +69,26 @@ std::optional<JobClaims> verify_job_token(const std::string& job_key, std::strin
     *reason = "invalid job token signature";
     return std::nullopt;
   }
-  if (!verified.payload().has("exp") || verified.getExpiration() < Poco::Timestamp()) {
-    *reason = "expired job token";
+  if (!verified.payload().has("exp")) {
+    *reason = "job token without expiry";
+    return std::nullopt;
+  }
+  const auto expires_at =
+      std::chrono::system_clock::from_time_t(verified.getExpiration().epochTime());
+  if (expires_at + k_job_token_clock_skew < now) {
+    *reason =
+        "expired job token (if this keeps happening, the scheduler's and this build "
+        "server's clocks disagree)";
+    return std::nullopt;
+  }
+  if (expires_at > now + k_job_token_lifetime + k_job_token_clock_skew) {
+    *reason =
+        "job token valid for longer than a job token can be (the scheduler's and this "
+        "build server's clocks disagree)";
     return std::nullopt;
   }
   JobClaims claims;
+  claims.expires_at = expires_at;
   try {
     claims.job_id = verified.payload().getValue<std::string>("job");
     claims.server_id = verified.payload().getValue<std::string>("srv");

@@ -1,5 +1,6 @@
 #include "wire.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include <Poco/Base64Decoder.h>
@@ -8,6 +9,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
+
+#include "net_address.hpp"
 
 namespace sccache::wire {
 namespace {
@@ -50,6 +53,19 @@ T optional(const Object::Ptr& object, const std::string& key, T fallback) {
     return fallback;
   }
   return required<T>(object, key);
+}
+
+// A build server's id is its public_addr, "ip:port" or "host:port", in printable ASCII: an id
+// from a request is logged before the request is authenticated, so nothing else may pass.
+std::string required_server_id(const Object::Ptr& object) {
+  std::string id = required<std::string>(object, "server_id");
+  std::string error;
+  const bool printable =
+      std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  if (id.size() > 256 || !printable || !parse_host_port(id, &error)) {
+    throw WireError("server_id must be the build server's \"ip:port\" (its public_addr)");
+  }
+  return id;
 }
 
 uint32_t required_u32(const Object::Ptr& object, const std::string& key) {
@@ -144,7 +160,7 @@ Heartbeat Heartbeat::from_json(std::string_view text) {
     throw WireError(fmt::format("protocol version {} is too old (this scheduler needs {} to {})",
                                 h.protocol, k_min_protocol_version, k_protocol_version));
   }
-  h.server_id = required<std::string>(o, "server_id");
+  h.server_id = required_server_id(o);
   h.version = optional<std::string>(o, "version", "");
   h.num_cpus = required_u32(o, "num_cpus");
   h.max_jobs = required_u32(o, "max_jobs");
@@ -161,9 +177,6 @@ Heartbeat Heartbeat::from_json(std::string_view text) {
   }
   if (h.num_cpus == 0 || h.max_jobs == 0) {
     throw WireError("num_cpus and max_jobs must be above zero");
-  }
-  if (h.server_id.empty() || h.server_id.size() > 256) {
-    throw WireError("server_id must be a non-empty \"ip:port\"");
   }
   return h;
 }
@@ -274,7 +287,7 @@ AllocReply AllocReply::from_json(std::string_view text) {
   auto o = parse_object(text);
   AllocReply r;
   r.job_id = required<std::string>(o, "job_id");
-  r.server_id = required<std::string>(o, "server_id");
+  r.server_id = required_server_id(o);
   r.cert_sha256 = required<std::string>(o, "cert_sha256");
   r.job_token = required<std::string>(o, "job_token");
   r.need_toolchain = required<bool>(o, "need_toolchain");
@@ -294,7 +307,7 @@ JobFailure JobFailure::from_json(std::string_view text) {
   auto o = parse_object(text);
   JobFailure f;
   f.job_id = required<std::string>(o, "job_id");
-  f.server_id = required<std::string>(o, "server_id");
+  f.server_id = required_server_id(o);
   f.reason = optional<std::string>(o, "reason", "");
   return f;
 }
@@ -310,7 +323,7 @@ std::string JobsDone::to_json() const {
 JobsDone JobsDone::from_json(std::string_view text) {
   auto o = parse_object(text);
   JobsDone d;
-  d.server_id = required<std::string>(o, "server_id");
+  d.server_id = required_server_id(o);
   d.job_ids = string_list(o, "job_ids", true);
   return d;
 }

@@ -5,11 +5,11 @@
 
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
-#include <openssl/rand.h>
 
 #include "base64url.hpp"
 #include "config_document.hpp"
 #include "net_address.hpp"
+#include "secure_random.hpp"
 
 namespace sccache {
 
@@ -26,14 +26,6 @@ constexpr size_t k_hs256_key_bytes = 32;
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::string random_base64url(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-    throw std::runtime_error("OpenSSL's random generator failed");
-  }
-  return base64url_encode(raw);
-}
 
 // "--name value" / "--name=value" options; every option must be in `known`.
 std::map<std::string, std::string> parse_options(const std::vector<std::string>& args,

@@ -9,9 +9,6 @@ namespace sccache {
 
 namespace {
 constexpr uint64_t k_max_control_body = 256 * 1024;
-// A job token must be used (its job started) within this time: long enough for a large
-// toolchain upload, short enough that a leaked token is soon worthless (it is single-use too).
-constexpr std::chrono::seconds k_job_token_lifetime{300};
 }  // namespace
 
 Scheduler::Scheduler(SchedulerConfig config)
@@ -91,9 +88,24 @@ void Scheduler::reap_loop() {
   }
 }
 
+AuthDecision Scheduler::verify_guarded(CredentialVerifier& verifier,
+                                       const AuthRequest& request) const {
+  // The plugin contract says verify() never throws; a plugin that does must not turn into a 500
+  // carrying its message to an unauthenticated caller.
+  try {
+    return verifier.verify(request);
+  } catch (const std::exception& e) {
+    m_log->error("the auth plugin threw while verifying a request from {}: {}",
+                 request.peer_address, e.what());
+  } catch (...) {
+    m_log->error("the auth plugin threw while verifying a request from {}", request.peer_address);
+  }
+  return AuthDecision::refuse("the credential could not be checked");
+}
+
 bool Scheduler::authorize_client(ServerRequest& request, ServerResponse& response) {
-  AuthDecision decision = m_client_auth->verify(
-      {request.header("Authorization").value_or(""), "", request.peer_address()});
+  AuthDecision decision = verify_guarded(
+      *m_client_auth, {request.header("Authorization").value_or(""), "", request.peer_address()});
   if (!decision.accepted) {
     m_log->warn("refused client {} on {}: {}", request.peer_address(), request.path(),
                 decision.reason);
@@ -105,8 +117,14 @@ bool Scheduler::authorize_client(ServerRequest& request, ServerResponse& respons
 
 bool Scheduler::authorize_server(ServerRequest& request, ServerResponse& response,
                                  const std::string& server_id) {
-  AuthDecision decision = m_server_auth->verify(
+  AuthDecision decision = verify_guarded(
+      *m_server_auth,
       {request.header("Authorization").value_or(""), server_id, request.peer_address()});
+  // The credential must name the server the request claims to be; a verifier that accepts
+  // without binding the two (a custom plugin that forgot) must not let one server pose as another.
+  if (decision.accepted && decision.identity != server_id) {
+    decision = AuthDecision::refuse("the credential does not belong to build server " + server_id);
+  }
   if (!decision.accepted) {
     m_log->warn("refused build server {} (claims to be {}): {}", request.peer_address(), server_id,
                 decision.reason);
@@ -175,9 +193,8 @@ void Scheduler::handle_alloc(ServerRequest& request, ServerResponse& response) {
   reply.server_id = allocation->server_id;
   reply.cert_sha256 = allocation->cert_sha256;
   reply.need_toolchain = allocation->need_toolchain;
-  reply.job_token = issue_job_token(allocation->job_key,
-                                    {allocation->job_id, allocation->server_id, alloc.toolchain_id},
-                                    k_job_token_lifetime);
+  reply.job_token = issue_job_token(
+      allocation->job_key, {allocation->job_id, allocation->server_id, alloc.toolchain_id, {}});
   m_log->debug("job {} -> {} (toolchain {}{})", reply.job_id, reply.server_id,
                alloc.toolchain_id.substr(0, 12), reply.need_toolchain ? ", to upload" : "");
   reply_json(response, 200, reply.to_json());

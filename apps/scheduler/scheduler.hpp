@@ -32,7 +32,10 @@ class Scheduler {
   void handle_alloc(ServerRequest& request, ServerResponse& response);
   void handle_job_failed(ServerRequest& request, ServerResponse& response);
   void handle_jobs_done(ServerRequest& request, ServerResponse& response);
-  // Verifies a build server claiming `server_id`; on refusal answers 401 and returns false.
+  // verify(), with a throwing plugin turned into a refusal (logged).
+  AuthDecision verify_guarded(CredentialVerifier& verifier, const AuthRequest& request) const;
+  // Verifies a build server claiming `server_id` (the credential must name that server); on
+  // refusal answers 401 and returns false.
   bool authorize_server(ServerRequest& request, ServerResponse& response,
                         const std::string& server_id);
   // Verifies a client; on refusal answers 401 and returns false.

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "secure_random.hpp"
+
 namespace sccache {
 
 namespace {
@@ -89,7 +91,7 @@ size_t ServerRegistry::live_servers(Clock::time_point now) const {
 }
 
 std::string ServerRegistry::new_job_id() {
-  return fmt::format("{:016x}", m_random());
+  return random_hex(8);  // unguessable: a client must not name another client's job
 }
 
 std::optional<Allocation> ServerRegistry::allocate(const std::string& toolchain_id,

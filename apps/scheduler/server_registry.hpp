@@ -21,7 +21,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -96,7 +95,6 @@ class ServerRegistry {
   std::condition_variable m_capacity_changed;
   bool m_closed = false;
   std::map<std::string, Entry> m_servers;
-  std::mt19937_64 m_random{std::random_device{}()};
 };
 
 }  // namespace sccache

@@ -16,7 +16,8 @@ bool is_lower_hex(const std::string& text) {
 
 }  // namespace
 
-std::vector<UserEntry> read_token_file(const std::filesystem::path& file) {
+std::vector<UserEntry> read_token_file(const std::filesystem::path& file,
+                                       std::vector<std::string>* skipped) {
   std::ifstream in(file);
   if (!in) {
     throw TokenFileError("cannot read " + file.string());
@@ -32,8 +33,13 @@ std::vector<UserEntry> read_token_file(const std::filesystem::path& file) {
     constexpr std::string_view prefix = "sha256:";
     if (!(words >> hash) || (words >> extra) || !hash.starts_with(prefix) ||
         hash.size() != prefix.size() + 64 || !is_lower_hex(hash.substr(prefix.size()))) {
-      throw TokenFileError(file.string() + ":" + std::to_string(number) +
-                           ": expected \"<user> sha256:<64 lowercase hex digits>\"");
+      std::string problem = file.string() + ":" + std::to_string(number) +
+                            ": expected \"<user> sha256:<64 lowercase hex digits>\"";
+      if (skipped == nullptr) {
+        throw TokenFileError(problem);
+      }
+      skipped->push_back(std::move(problem));
+      continue;
     }
     entries.push_back({user, hash.substr(prefix.size())});
   }

@@ -19,8 +19,11 @@ class TokenFileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws TokenFileError naming the file and line of the first problem.
-std::vector<UserEntry> read_token_file(const std::filesystem::path& file);
+// Throws TokenFileError if the file cannot be read. A malformed line throws TokenFileError naming
+// the file and line when `skipped` is null; otherwise the line is left out (its user is then
+// refused) and described in `skipped`.
+std::vector<UserEntry> read_token_file(const std::filesystem::path& file,
+                                       std::vector<std::string>* skipped = nullptr);
 
 // Lowercase hex SHA-256 of `text`.
 std::string sha256_hex(const std::string& text);

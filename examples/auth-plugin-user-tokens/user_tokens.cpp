@@ -69,8 +69,9 @@ class UserTokenVerifier final : public sccache::CredentialVerifier {
     return {st.st_ino, st.st_size, st.st_mtim};
   }
 
-  // Called with m_mutex held. A file that vanished or no longer parses keeps the users in force
-  // (and says so), rather than locking everyone out.
+  // Called with m_mutex held. A file that cannot be read (mid-deploy, say) keeps the users in
+  // force, and says so. A malformed line leaves its user out, and says so: an edit meant to
+  // revoke someone must never keep them in because another line has a typo.
   void reload_if_changed() const {
     const Stamp now = stamp();
     if (now == m_stamp) {
@@ -78,7 +79,11 @@ class UserTokenVerifier final : public sccache::CredentialVerifier {
     }
     m_stamp = now;
     try {
-      m_users = read_token_file(m_file);
+      std::vector<std::string> skipped;
+      m_users = read_token_file(m_file, &skipped);
+      for (const auto& problem : skipped) {
+        m_log->error("{} (that line's user is refused until it is fixed)", problem);
+      }
       m_log->info("{} changed: {} user(s)", m_file.string(), m_users.size());
     } catch (const TokenFileError& e) {
       m_log->error("{} (keeping the previous users)", e.what());

@@ -2,6 +2,7 @@
 
 #include <Poco/Exception.h>
 #include <Poco/JWT/Signer.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/URI.h>
 
 #include "claim_checks.hpp"
@@ -70,8 +71,11 @@ class ClientTokenVerifier final : public CredentialVerifier {
   std::unique_ptr<KeySource> m_keys;
 };
 
+// "localhost" or a literal loopback address; never a DNS name that merely starts with "127.".
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  Poco::Net::IPAddress address;
+  return host == "localhost" ||
+         (Poco::Net::IPAddress::tryParse(host, address) && address.isLoopback());
 }
 
 std::unique_ptr<KeySource> make_key_source(const ConfigSection& config, HostContext& host) {

@@ -26,7 +26,8 @@ class JwksError : public std::runtime_error {
 
 // Parses a JWKS document ({"keys": [...]}). Keys that cannot verify signatures here (encryption
 // keys, other key types or curves, RSA under 2048 bits, private parts present) are skipped, each
-// with a line in `skipped`. Throws JwksError if the document is malformed or has no usable key.
+// with a line in `skipped`, so the result may be empty. Throws JwksError if the document is
+// malformed (not JSON, not an object, no "keys" array).
 std::vector<VerificationKey> parse_jwks(std::string_view json, std::vector<std::string>* skipped);
 
 }  // namespace sccache::auth_jwt

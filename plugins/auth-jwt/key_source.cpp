@@ -1,12 +1,16 @@
 #include "key_source.hpp"
 
-#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <mutex>
+#include <optional>
 #include <sstream>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <thread>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -27,13 +31,20 @@ namespace {
 
 constexpr size_t k_max_jwks_bytes = 1 << 20;
 
+// Parses a JWKS document; one that holds no usable key yields an empty list (every token is then
+// refused): an operator emptying the set, or a provider publishing none, means "trust nobody".
 KeyList parse_logged(std::string_view json, const std::string& origin, spdlog::logger& log) {
   std::vector<std::string> skipped;
   auto keys = std::make_shared<const std::vector<VerificationKey>>(parse_jwks(json, &skipped));
   for (const auto& line : skipped) {
     log.warn("JWKS {}: skipped {}", origin, line);
   }
-  log.info("JWKS {}: {} signing key(s) loaded", origin, keys->size());
+  if (keys->empty()) {
+    log.error("JWKS {}: no usable RS256 or ES256 signing key; every client token is refused",
+              origin);
+  } else {
+    log.info("JWKS {}: {} signing key(s) loaded", origin, keys->size());
+  }
   return keys;
 }
 
@@ -46,7 +57,20 @@ bool contains_key_id(const KeyList& keys, std::string_view key_id) {
       return true;
     }
   }
-  return key_id.empty();
+  return key_id.empty() && !keys->empty();
+}
+
+// A URL as it may be logged: no user info, no query (either may hold a credential).
+std::string loggable_url(const std::string& url) {
+  try {
+    Poco::URI uri(url);
+    uri.setUserInfo("");
+    uri.setQuery("");
+    uri.setFragment("");
+    return uri.toString();
+  } catch (const Poco::Exception&) {
+    return "(unparsable URL)";
+  }
 }
 
 class FileKeySource final : public KeySource {
@@ -56,6 +80,9 @@ class FileKeySource final : public KeySource {
     std::lock_guard lock(m_mutex);
     if (!reload_if_changed()) {
       throw JwksError(m_error);
+    }
+    if (m_keys->empty()) {  // at start this is a configuration mistake, not a revocation
+      throw JwksError(m_file.string() + ": no usable RS256 or ES256 signing key");
     }
   }
 
@@ -76,27 +103,38 @@ class FileKeySource final : public KeySource {
     }
   };
 
-  // Returns false (with m_error set) if the file could not be used; keeps the old keys then.
+  // Returns false (with m_error set) if the file could not be used: unreadable, not a regular
+  // file, too large, or not a JWKS at all (a half-written edit). The old keys stay then. A JWKS
+  // that parses replaces them, even when it holds no usable key.
   bool reload_if_changed() {
     struct stat st {};
     if (::stat(m_file.c_str(), &st) != 0) {
       return note_failure("cannot read " + m_file.string() + ": " + std::strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return note_failure(m_file.string() + " is not a regular file");
     }
     const Stamp stamp{st.st_ino, st.st_size, st.st_mtim};
     if (m_keys && stamp == m_stamp) {
       return true;
     }
     m_stamp = stamp;
+    if (static_cast<size_t>(st.st_size) > k_max_jwks_bytes) {
+      return note_failure(m_file.string() + " is larger than 1 MiB");
+    }
     std::ifstream in(m_file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) {
+    std::string text(k_max_jwks_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) {
       return note_failure("cannot read " + m_file.string());
     }
-    if (text.size() > k_max_jwks_bytes) {
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (text.size() > k_max_jwks_bytes) {  // grew between stat and read
       return note_failure(m_file.string() + " is larger than 1 MiB");
     }
     try {
       m_keys = parse_logged(text, m_file.string(), *m_log);
+      m_error.clear();
       return true;
     } catch (const JwksError& e) {
       return note_failure(m_file.string() + ": " + e.what());
@@ -119,7 +157,38 @@ class FileKeySource final : public KeySource {
   std::string m_error;
 };
 
-std::string fetch(const Poco::URI& uri) {
+// Lets another thread cut a fetch short: shutting the connected socket down makes a read that
+// is blocked in it return at once (::shutdown is safe to call while another thread reads).
+class FetchCancel {
+ public:
+  // Called by the fetch once connected; throws if the fetch was cancelled already.
+  void attach(Poco::Net::HTTPClientSession& session) {
+    std::lock_guard lock(m_mutex);
+    if (m_cancelled) {
+      throw JwksError("the fetch took too long and was cancelled");
+    }
+    m_fd = session.socket().impl()->sockfd();
+  }
+  void detach() {
+    std::lock_guard lock(m_mutex);
+    m_fd = -1;
+  }
+  void cancel() {
+    std::lock_guard lock(m_mutex);
+    m_cancelled = true;
+    if (m_fd >= 0) {
+      ::shutdown(m_fd, SHUT_RDWR);
+    }
+  }
+
+ private:
+  std::mutex m_mutex;
+  int m_fd = -1;
+  bool m_cancelled = false;
+};
+
+// GETs `uri`. Each network step times out after 5 s; `cancel` can end it sooner.
+std::string fetch(const Poco::URI& uri, FetchCancel& cancel) {
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (uri.getScheme() == "https") {
     static std::once_flag ssl_once;
@@ -141,11 +210,17 @@ std::string fetch(const Poco::URI& uri) {
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
-  session->setTimeout(Poco::Timespan(5, 0));
+  const Poco::Timespan step(5, 0);
+  session->setTimeout(step, step, step);
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, uri.getPathAndQuery(),
                                  Poco::Net::HTTPMessage::HTTP_1_1);
   request.set("Accept", "application/json");
   session->sendRequest(request);
+  cancel.attach(*session);
+  struct Detach {
+    FetchCancel& cancel;
+    ~Detach() { cancel.detach(); }
+  } detach{cancel};  // before the session closes its socket
   Poco::Net::HTTPResponse response;
   std::istream& body = session->receiveResponse(response);
   if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
@@ -159,9 +234,15 @@ std::string fetch(const Poco::URI& uri) {
       throw JwksError("the document is larger than 1 MiB");
     }
   }
+  if (body.bad()) {
+    throw JwksError("the connection broke while reading the document");
+  }
   return text;
 }
 
+// Fetches on a thread of its own, so a slow or stalled provider never holds a request thread for
+// longer than k_chase_wait: requests only read the current keys, and one that names an unknown key
+// id asks for a fetch (at most once per min_refetch) and waits for it that long at most.
 class UrlKeySource final : public KeySource {
  public:
   using Clock = std::chrono::steady_clock;
@@ -169,72 +250,140 @@ class UrlKeySource final : public KeySource {
   UrlKeySource(std::string url, std::chrono::seconds refresh, std::chrono::seconds min_refetch,
                std::shared_ptr<spdlog::logger> log)
       : m_url(std::move(url)),
+        m_label(loggable_url(m_url)),
         m_refresh(refresh),
         m_min_refetch(min_refetch),
         m_log(std::move(log)) {
-    std::lock_guard lock(m_fetch_mutex);
-    refetch();
+    install(fetch_once());  // at start, on the caller's thread
+    m_worker = std::thread([this] { run(); });
+  }
+
+  ~UrlKeySource() override {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+      if (m_cancel) {
+        m_cancel->cancel();
+      }
+    }
+    m_wake.notify_all();
+    m_worker.join();
   }
 
   KeyList keys(std::string_view key_id) override {
-    KeyList current = snapshot();
-    const auto now = Clock::now();
-    // A periodic refresh, or a retry while fetches fail, waits min_refetch after any attempt; a
-    // token naming an unknown key (the provider rotated its keys) may re-fetch at once, then
-    // not again for min_refetch, so tokens with made-up key ids cannot hammer the provider.
-    const bool due = now - m_fetched_at.load() >= m_refresh || !current;
-    const bool may_retry = now - m_attempted_at.load() >= m_min_refetch;
-    const bool unknown = !contains_key_id(current, key_id);
-    const bool may_chase = now - m_chased_at.load() >= m_min_refetch;
-    if ((due && may_retry) || (unknown && may_chase)) {
-      // One fetch at a time; other threads go on with the keys they have.
-      std::unique_lock lock(m_fetch_mutex, std::try_to_lock);
-      if (lock.owns_lock()) {
-        if (unknown && may_chase) {
-          m_chased_at = now;
-        }
-        refetch();
-        current = snapshot();
-      }
+    std::unique_lock lock(m_mutex);
+    if (contains_key_id(m_keys, key_id)) {
+      return m_keys;
     }
-    return current;
-  }
-
- private:
-  KeyList snapshot() {
-    std::lock_guard lock(m_keys_mutex);
+    // The provider may have rotated its keys: fetch again, unless a recent token already asked
+    // (made-up key ids must not make the scheduler hammer the provider).
+    const auto now = Clock::now();
+    if (now - m_chased_at >= m_min_refetch) {
+      m_chased_at = now;
+      const uint64_t wanted = m_completed + (m_fetching ? 2 : 1);
+      m_fetch_requested = true;
+      m_wake.notify_all();
+      m_fetched.wait_for(lock, k_chase_wait, [&] { return m_completed >= wanted || m_stopping; });
+    }
     return m_keys;
   }
 
-  // Called with m_fetch_mutex held.
-  void refetch() {
-    m_attempted_at = Clock::now();
-    try {
-      KeyList keys = parse_logged(fetch(Poco::URI(m_url)), m_url, *m_log);
-      {
-        std::lock_guard lock(m_keys_mutex);
-        m_keys = std::move(keys);
+ private:
+  static constexpr auto k_chase_wait = std::chrono::seconds(3);
+  static constexpr auto k_fetch_deadline = std::chrono::seconds(20);
+
+  // The worker: a periodic refresh (every refresh; every min_refetch while fetches fail), and
+  // the fetches requests ask for.
+  void run() {
+    std::unique_lock lock(m_mutex);
+    while (!m_stopping) {
+      const auto next = m_attempted_at + (m_last_failed ? m_min_refetch : m_refresh);
+      m_wake.wait_until(lock, next, [&] { return m_stopping || m_fetch_requested; });
+      if (m_stopping) {
+        break;
       }
-      m_fetched_at = Clock::now();
-    } catch (const Poco::Exception& e) {  // what() is only the class name; say more
-      m_log->error("JWKS {}: cannot fetch the keys: {}{}", m_url, e.displayText(),
-                   snapshot() ? " (keeping the previous keys)" : "");
-    } catch (const std::exception& e) {
-      m_log->error("JWKS {}: cannot fetch the keys: {}{}", m_url, e.what(),
-                   snapshot() ? " (keeping the previous keys)" : "");
+      if (!m_fetch_requested && Clock::now() < next) {
+        continue;  // spurious wake-up
+      }
+      m_fetch_requested = false;
+      m_fetching = true;
+      lock.unlock();
+      std::optional<KeyList> keys = fetch_once();
+      install(std::move(keys));
+      lock.lock();
+      m_fetching = false;
+      ++m_completed;
+      m_fetched.notify_all();
     }
   }
 
+  // Fetches and parses the document within k_fetch_deadline (a provider that drips its answer
+  // is cut off); nullopt (logged) if that failed. The destructor cancels a fetch in progress.
+  std::optional<KeyList> fetch_once() {
+    auto cancel = std::make_shared<FetchCancel>();
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_stopping) {
+        return std::nullopt;
+      }
+      m_cancel = cancel;
+    }
+    auto attempt = std::async(std::launch::async, [this, cancel]() -> std::optional<KeyList> {
+      try {
+        return parse_logged(fetch(Poco::URI(m_url), *cancel), m_label, *m_log);
+      } catch (const Poco::Exception& e) {  // what() is only the class name; say more
+        log_failure(e.displayText());
+      } catch (const std::exception& e) {
+        log_failure(e.what());
+      }
+      return std::nullopt;
+    });
+    if (attempt.wait_for(k_fetch_deadline) == std::future_status::timeout) {
+      cancel->cancel();
+    }
+    std::optional<KeyList> keys = attempt.get();
+    std::lock_guard lock(m_mutex);
+    m_cancel.reset();
+    return keys;
+  }
+
+  void install(std::optional<KeyList> keys) {
+    std::lock_guard lock(m_mutex);
+    m_attempted_at = Clock::now();
+    m_last_failed = !keys.has_value();
+    if (keys) {
+      m_keys = std::move(*keys);
+    }
+  }
+
+  void log_failure(const std::string& why) {
+    bool keeping = false;
+    {
+      std::lock_guard lock(m_mutex);
+      keeping = m_keys && !m_keys->empty();
+    }
+    m_log->error("JWKS {}: cannot fetch the keys: {}{}", m_label, why,
+                 keeping ? " (keeping the previous keys)" : "");
+  }
+
   const std::string m_url;
+  const std::string m_label;  // m_url without credentials, for logs
   const std::chrono::seconds m_refresh;
   const std::chrono::seconds m_min_refetch;
   const std::shared_ptr<spdlog::logger> m_log;
-  std::mutex m_fetch_mutex;
-  std::mutex m_keys_mutex;
-  KeyList m_keys;  // guarded by m_keys_mutex
-  std::atomic<Clock::time_point> m_fetched_at{Clock::time_point{}};
-  std::atomic<Clock::time_point> m_attempted_at{Clock::time_point{}};
-  std::atomic<Clock::time_point> m_chased_at{Clock::time_point{}};
+  std::mutex m_mutex;
+  std::condition_variable m_wake;     // the worker: stop, or a fetch was asked for
+  std::condition_variable m_fetched;  // requests: a fetch completed
+  KeyList m_keys;                     // guarded by m_mutex, as are the fields below
+  Clock::time_point m_attempted_at{};
+  Clock::time_point m_chased_at{};
+  bool m_last_failed = false;
+  bool m_fetch_requested = false;
+  bool m_fetching = false;
+  bool m_stopping = false;
+  uint64_t m_completed = 0;
+  std::shared_ptr<FetchCancel> m_cancel;  // the fetch in progress, if any
+  std::thread m_worker;                   // last: started once everything above is initialised
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cluster_fixture.hpp"
+#include "wire.hpp"
 
 using namespace sccache::test;
 namespace fs = std::filesystem;
@@ -141,6 +142,46 @@ TEST_CASE("bad requests get a 4xx and the scheduler keeps serving") {
             .status == 200);
   CHECK(http_call(port, "GET", "/api/v2/health").status == 200);
   CHECK(cluster.scheduler().running());
+}
+
+TEST_CASE("a server credential must name its server, and a throwing verifier is a 401") {
+  // fixture_auth accepts the token "fixture" for anyone, naming nobody's server, and throws for
+  // "throw": the scheduler must hold the line itself.
+  Cluster cluster;
+  cluster.start_scheduler_with_auth(token_table("my client token"), "type = \"fixture_auth\"\n",
+                                    fmt::format("server_timeout_secs = 3\nplugin_dir = \"{}\"\n",
+                                                (build_dir() / "test-plugins" / "good").string()));
+  REQUIRE(wait_until([&] { return cluster.status().connected; }, std::chrono::seconds(10)));
+  const uint16_t port = cluster.scheduler_port();
+  sccache::wire::Heartbeat heartbeat;
+  heartbeat.server_id = "127.0.0.1:10501";
+  heartbeat.num_cpus = heartbeat.max_jobs = 1;
+  heartbeat.nonce = "n";
+  heartbeat.cert_sha256 = std::string(64, 'a');
+  heartbeat.cert_pem = "-";
+  heartbeat.job_key = std::string(43, 'k');
+
+  HttpReply posing = http_call(port, "POST", "/api/v2/server/heartbeat",
+                               {.body = heartbeat.to_json(), .authorization = "Bearer fixture"});
+  CHECK(posing.status == 401);
+  CHECK(posing.body.find("does not belong to build server 127.0.0.1:10501") != std::string::npos);
+
+  HttpReply thrown = http_call(port, "POST", "/api/v2/server/heartbeat",
+                               {.body = heartbeat.to_json(), .authorization = "Bearer throw"});
+  CHECK(thrown.status == 401);
+  CHECK(thrown.body.find("could not be checked") != std::string::npos);
+  CHECK(thrown.body.find("fixture-internal-detail") == std::string::npos);
+
+  // A server id that is no address (here, one that would forge a log line) is a 400 before
+  // anything is logged or verified.
+  heartbeat.server_id = "127.0.0.1:1\n[info] build server 6.6.6.6:10501 registered";
+  HttpReply forged = http_call(port, "POST", "/api/v2/server/heartbeat",
+                               {.body = heartbeat.to_json(), .authorization = "Bearer fixture"});
+  CHECK(forged.status == 400);
+  CHECK(cluster.status().num_servers == 0);
+  CHECK(cluster.scheduler().running());
+  CHECK(log_contains(cluster.scheduler(), "the auth plugin threw"));
+  CHECK_FALSE(log_contains(cluster.scheduler(), "6.6.6.6:10501 registered"));
 }
 
 TEST_CASE("the quickstart's scheduler.conf verbatim listens on the default port 10500") {

@@ -107,15 +107,20 @@ TEST_CASE("an auth plugin built out of tree against the installed SDK works as a
   CHECK(revoked.body.find("unknown or revoked user token") != std::string::npos);
   CHECK_FALSE(cluster.status(bob).connected);
   CHECK(cluster.status(alice).connected);
-  // A broken edit keeps the users in force.
-  write_file(users, "alice this is not a hash\n");
-  CHECK(cluster.status(alice).connected);
+  // A malformed line refuses only its own user: an edit meant to revoke someone never keeps
+  // them in because of a typo elsewhere. A file that cannot be read keeps the users in force.
+  write_file(users, "alice this is not a hash\n" + sha256_line("bob", bob));
+  CHECK_FALSE(cluster.status(alice).connected);
+  CHECK(cluster.status(bob).connected);
+  fs::remove(users);
+  CHECK(cluster.status(bob).connected);
   CHECK(cluster.scheduler().running());
 
   cluster.scheduler().signal(SIGTERM);
   REQUIRE(cluster.scheduler().wait() == 0);
   const std::string logs = cluster.scheduler().stderr_text();
   CHECK(logs.find("keeping the previous users") != std::string::npos);
+  CHECK(logs.find("users.txt:1: expected") != std::string::npos);
   for (const std::string& token : {alice, bob}) {
     CHECK(logs.find(token) == std::string::npos);
   }

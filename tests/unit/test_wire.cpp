@@ -87,6 +87,32 @@ TEST_CASE("malformed heartbeats are WireErrors with a reason") {
       Catch::Contains("wrong type"));
 }
 
+TEST_CASE("a server id must be an address in printable ASCII, wherever it comes") {
+  Heartbeat h;
+  h.num_cpus = h.max_jobs = 1;
+  h.nonce = "n";
+  h.cert_sha256 = std::string(64, 'a');
+  h.cert_pem = "-";
+  h.job_key = std::string(43, 'k');
+  for (const std::string id : {"127.0.0.1:10501", "[::1]:10501", "build-7.example.com:10501"}) {
+    h.server_id = id;
+    CHECK(Heartbeat::from_json(h.to_json()).server_id == id);
+  }
+  for (const std::string& id : std::vector<std::string>{
+           "", "127.0.0.1", "127.0.0.1:1\nforged log line", "127.0.0.1:1\x1b[2J", "a b:1",
+           "127.0.0.1:99999", std::string(300, 'a') + ":1"}) {
+    INFO(id);
+    h.server_id = id;
+    CHECK_THROWS_WITH(Heartbeat::from_json(h.to_json()), Catch::Contains("server_id must be"));
+    JobsDone done;
+    done.server_id = id;
+    CHECK_THROWS_AS(JobsDone::from_json(done.to_json()), WireError);
+    JobFailure failure;
+    failure.server_id = id;
+    CHECK_THROWS_AS(JobFailure::from_json(failure.to_json()), WireError);
+  }
+}
+
 TEST_CASE("scheduler status round trip") {
   SchedulerStatus s;
   s.version = "0.1.0";

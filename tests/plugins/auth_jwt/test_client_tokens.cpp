@@ -1,5 +1,6 @@
 // jwt_validate: identity-provider tokens (RS256, ES256) checked against a JWKS file or URL, with
 // every attack refused with a reason, and keys reloaded when the file or the provider changes.
+#include <sys/stat.h>
 #include <thread>
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -200,13 +201,25 @@ TEST_CASE("jwt_validate re-reads the JWKS file when it changes, without a restar
   CHECK(check(*verifier, old_token).reason == "the token's signing key is not in the JWKS");
   CHECK(check(*verifier, new_token).accepted);
 
-  // A broken edit keeps the keys in force rather than locking everyone out.
+  // A broken edit (not a JWKS at all), or a file that is not a regular one, keeps the keys in
+  // force rather than locking everyone out.
   jwks_file.write("{\"keys\": [");
   CHECK(check(*verifier, new_token).accepted);
+  fs::remove(jwks_file.path);
+  REQUIRE(::mkfifo(jwks_file.path.c_str(), 0600) == 0);  // reading it would block forever
+  CHECK(check(*verifier, new_token).accepted);
+  fs::remove(jwks_file.path);
   // The same path rewritten in place (same inode, new size) is noticed too.
   write_file(jwks_file.path, jwks({&old_key}));
   CHECK(check(*verifier, old_token).accepted);
   CHECK_FALSE(check(*verifier, new_token).accepted);
+
+  // A JWKS with no usable key revokes every key: the operator means "trust nobody".
+  jwks_file.write(R"({"keys":[]})");
+  CHECK(check(*verifier, new_token).reason ==
+        "no identity-provider keys are available (see the scheduler log)");
+  jwks_file.write(jwks({&new_key}));
+  CHECK(check(*verifier, new_token).accepted);
 }
 
 namespace {
@@ -228,6 +241,8 @@ class JwksServer {
     std::lock_guard lock(m_mutex);
     m_document = std::move(document);
   }
+  // From now on, answer with a byte every 200 ms and never finish (a stalled provider).
+  void drip() { m_drip = true; }
   int fetches() const { return m_fetches; }
 
  private:
@@ -237,6 +252,16 @@ class JwksServer {
     void handleRequest(Poco::Net::HTTPServerRequest&,
                        Poco::Net::HTTPServerResponse& response) override {
       ++m_owner.m_fetches;
+      if (m_owner.m_drip) {
+        response.setContentType("application/json");
+        response.setChunkedTransferEncoding(true);
+        std::ostream& out = response.send();
+        for (int i = 0; i < 600 && out; ++i) {  // ends when the client hangs up
+          out << ' ' << std::flush;
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        return;
+      }
       std::lock_guard lock(m_owner.m_mutex);
       response.setContentType("application/json");
       response.sendBuffer(m_owner.m_document.data(), m_owner.m_document.size());
@@ -262,6 +287,7 @@ class JwksServer {
   std::mutex m_mutex;
   std::string m_document;
   std::atomic<int> m_fetches{0};
+  std::atomic<bool> m_drip{false};
 };
 
 }  // namespace
@@ -305,6 +331,8 @@ TEST_CASE("jwt_validate config errors name file, line and key") {
             .find("exactly one of jwks_url and jwks_file") != std::string::npos);
   CHECK(error_for(validate_table("jwks_url = \"http://idp.example.com/jwks\"")).find("use https") !=
         std::string::npos);
+  CHECK(error_for(validate_table("jwks_url = \"http://127.attacker.example/jwks\""))
+            .find("use https") != std::string::npos);
   CHECK(error_for(validate_table("jwks_url = \"ftp://idp/jwks\"")).find("expected an https://") !=
         std::string::npos);
   CHECK(
@@ -331,4 +359,29 @@ TEST_CASE("jwt_validate config errors name file, line and key") {
   jwks_file.write(R"({"keys":[{"kty":"oct","k":"c2VjcmV0"}]})");
   CHECK(error_for(validate_table(file)).find("no usable RS256 or ES256 signing key") !=
         std::string::npos);
+}
+
+TEST_CASE("a stalled JWKS provider never holds a client's request for long") {
+  SigningKey first(SigningKey::Kind::rsa2048, "first");
+  SigningKey second(SigningKey::Kind::ec_p256, "second");
+  JwksServer idp;
+  idp.set(jwks({&first}));
+  {
+    JwtFixture f(validate_table("jwks_url = \"" + idp.url() + "\""));
+    auto verifier = f.verifier("jwt_validate", AuthRole::client_verifier);
+    idp.drip();
+    // An unknown key id asks for a fetch, which stalls: the request waits a few seconds at most,
+    // and tokens signed with known keys are not held up at all meanwhile.
+    auto start = std::chrono::steady_clock::now();
+    CHECK(check(*verifier, second.mint(claims())).reason ==
+          "the token's signing key is not in the JWKS");
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    start = std::chrono::steady_clock::now();
+    CHECK(check(*verifier, first.mint(claims())).accepted);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+    CHECK(idp.fetches() == 2);
+    start = std::chrono::steady_clock::now();
+    verifier.reset();  // the scheduler stopping: the stalled fetch is cut off
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  }
 }
