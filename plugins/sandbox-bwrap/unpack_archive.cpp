@@ -1,6 +1,8 @@
 #include "unpack_archive.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -19,6 +21,9 @@ namespace sccache::sandbox_bwrap {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr uint64_t k_max_toolchain_entries = 500000;
+constexpr uint64_t k_max_toolchain_bytes = uint64_t{8} << 30;
 
 constexpr int k_extract_flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
@@ -76,17 +81,31 @@ void extract_here(const fs::path& file) {
   if (!in || !out) {
     throw SandboxError("libarchive: out of memory");
   }
-  archive_read_support_filter_all(in.get());
-  archive_read_support_format_all(in.get());
+  // What clients send: a tar, plain or compressed with gzip, xz or zstd. No other format's parser
+  // (rar, 7z, iso, mtree, ...) and no external decompressor runs on data a client uploaded.
+  archive_read_support_filter_none(in.get());
+  archive_read_support_filter_gzip(in.get());
+  archive_read_support_filter_xz(in.get());
+  archive_read_support_filter_zstd(in.get());
+  archive_read_support_format_tar(in.get());
   archive_write_disk_set_options(out.get(), k_extract_flags);
   if (archive_read_open_filename(in.get(), file.c_str(), 65536) != ARCHIVE_OK) {
     throw SandboxError(fmt::format("cannot open {}: {}", file.string(), archive_message(in.get())));
   }
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
   while (true) {
     archive_entry* entry = nullptr;
     int rc = archive_read_next_header(in.get(), &entry);
     if (rc == ARCHIVE_EOF) {
       break;
+    }
+    // A decompression bomb must not fill build_dir: cap what a toolchain may unpack to.
+    bytes += static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
+    if (++entries > k_max_toolchain_entries || bytes > k_max_toolchain_bytes) {
+      throw SandboxError(
+          fmt::format("refusing to unpack {}: a toolchain may hold at most {} entries and {} GiB",
+                      file.string(), k_max_toolchain_entries, k_max_toolchain_bytes >> 30));
     }
     if (rc < ARCHIVE_WARN) {
       throw SandboxError(

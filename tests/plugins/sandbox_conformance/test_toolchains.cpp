@@ -58,10 +58,13 @@ TEST_CASE("archives with unsafe entries are refused and leave nothing behind", "
   REQUIRE(run({"tar", "-C", "/", "-cf", device.string(), "dev/null"}).exit_code == 0);
   fs::path garbage = dir / "garbage.tar";
   write_file(garbage, std::string(10000, 'x'));
+  // Toolchains are tars; another format's parser never runs on what a client uploads.
+  fs::path not_tar = dir / "other-format.a";
+  REQUIRE(run({"ar", "rc", not_tar.string(), (dir / "inner/ok.txt").string()}).exit_code == 0);
 
   auto sandbox = fresh();
   const std::string id(64, 'd');
-  for (const auto& archive : {dotdot, device, garbage, dir / "missing.tar"}) {
+  for (const auto& archive : {dotdot, device, garbage, not_tar, dir / "missing.tar"}) {
     INFO(archive.string());
     std::string error = sandbox_error([&] { (*sandbox)->prepare_toolchain(id, archive); });
     CHECK(error.find(archive.filename().string()) != std::string::npos);
