@@ -1,7 +1,9 @@
 #include "docker_config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <unistd.h>
 
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA1Engine.h>
@@ -69,13 +71,33 @@ void read_user(const ConfigSection& config, DockerConfig& result) {
   }
 }
 
-std::string owner_of(const fs::path& config_file) {
-  Poco::SHA1Engine sha1;
-  sha1.update(config_file.string());
-  return Poco::DigestEngine::digestToHex(sha1.digest()).substr(0, 12);
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) {
+    return {};
+  }
+  return name;
+}
+
+// An operator-chosen owner also names the images (sccache-dist/<owner>), so it must be a valid
+// repository path component; this subset is one.
+bool valid_owner(const std::string& owner) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (owner.empty() || owner.size() > 64 || !alnum(owner.front()) || !alnum(owner.back())) {
+    return false;
+  }
+  return std::all_of(owner.begin(), owner.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
 }  // namespace
+
+std::string default_owner(const std::string& host_name, const fs::path& config_file) {
+  Poco::SHA1Engine sha1;
+  sha1.update(host_name);
+  sha1.update(std::string(1, '\0'));
+  sha1.update(config_file.string());
+  return Poco::DigestEngine::digestToHex(sha1.digest()).substr(0, 12);
+}
 
 fs::path default_docker_socket() {
   const char* host = std::getenv("DOCKER_HOST");
@@ -87,8 +109,8 @@ fs::path default_docker_socket() {
 }
 
 DockerConfig read_docker_config(const ConfigSection& config) {
-  config.reject_unknown_keys(
-      {"type", "docker_socket", "user", "cpus", "memory", "pids_limit", "pool_size", "max_images"});
+  config.reject_unknown_keys({"type", "docker_socket", "user", "cpus", "memory", "pids_limit",
+                              "pool_size", "max_images", "owner"});
   DockerConfig result;
   result.socket = config.get_path("docker_socket").value_or(default_docker_socket());
   read_user(config, result);
@@ -118,7 +140,16 @@ DockerConfig read_docker_config(const ConfigSection& config) {
     file = fs::absolute(config.file(), ec).lexically_normal();
   }
   result.config_file = file.string();
-  result.owner = owner_of(file);
+  if (auto owner = config.get_string("owner")) {
+    if (!valid_owner(*owner)) {
+      config.fail("owner",
+                  "must be 1 to 64 lowercase letters, digits and '-', starting and ending with a "
+                  "letter or digit (e.g. \"build-server-1\")");
+    }
+    result.owner = *owner;
+  } else {
+    result.owner = default_owner(host_name(), file);
+  }
   return result;
 }
 

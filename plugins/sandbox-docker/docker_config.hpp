@@ -21,8 +21,9 @@ struct DockerConfig {
   int64_t pids_limit = 1024;     // processes per job; 0 means no limit
   unsigned pool_size = 2;        // warm containers kept per toolchain
   unsigned max_images = 8;       // toolchain images kept (least recently used go first)
-  // Labels everything this server creates on the engine, so its next start can remove what an
-  // earlier run left: derived from the config file's canonical path.
+  // Labels (and names) everything this server creates on the engine, so its next start can
+  // remove what an earlier run left, and never touches another server's: the `owner` key, or
+  // default_owner() of this host and config file.
   std::string owner;
   std::string config_file;
 
@@ -32,6 +33,12 @@ struct DockerConfig {
 // The socket used when docker_socket is not set: DOCKER_HOST if it is a unix:// URL, else
 // /var/run/docker.sock.
 std::filesystem::path default_docker_socket();
+
+// The owner when the `owner` key is absent: 12 hex digits of the SHA-1 of the host name and the
+// config file's path. A server in a container has the container's host name, so two such servers
+// sharing the host's engine differ even with the same file; on a plain host it is stable across
+// restarts.
+std::string default_owner(const std::string& host_name, const std::filesystem::path& config_file);
 
 // Failure: ConfigError (file:line:key) for unknown keys, wrong types and values out of range.
 DockerConfig read_docker_config(const ConfigSection& config);

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <optional>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "sccache/plugin.hpp"
@@ -65,7 +66,17 @@ class DockerSandbox final : public Sandbox {
   SandboxResult run(const SandboxJob& job) override {
     JobPaths paths = validate_job(job);
     ImageStore::Lease lease = m_images.acquire(job.toolchain_id);
-    return run_job(JobContext{m_engine, m_pool, m_config, m_logger}, lease.image(), job, paths);
+    try {
+      return run_job(JobContext{m_engine, m_pool, m_config, m_logger}, lease.image(), job, paths);
+    } catch (const ImageGone& e) {
+      // Someone removed the image (a server with the same owner on this engine, or an operator):
+      // forget it, so the server sees the toolchain as missing and prepares it again.
+      m_images.forget(lease);
+      throw SandboxError(fmt::format(
+          "the image of toolchain {} is gone from the Docker engine ({}); it will be imported "
+          "again",
+          job.toolchain_id, e.what()));
+    }
   }
 
   std::string describe() const override {

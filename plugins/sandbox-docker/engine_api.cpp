@@ -198,8 +198,12 @@ std::string EngineApi::container_spec(const std::string& image,
 WarmContainer EngineApi::launch_container(const std::string& image,
                                           const std::string& toolchain) const {
   const auto deadline = Clock::now() + k_launch_timeout;
-  auto created = m_client.call_json("POST", "/containers/create", container_spec(image, toolchain),
-                                    k_launch_timeout);
+  const std::string create = "/containers/create";
+  auto response = m_client.call("POST", create, container_spec(image, toolchain), k_launch_timeout);
+  if (response.status == 404) {  // the API's answer for "No such image"
+    throw ImageGone(EngineClient::describe_failure("POST", create, response));
+  }
+  auto created = EngineClient::json_body("POST", create, response);
   WarmContainer container{created->getValue<std::string>("Id"), nullptr};
   try {
     container.connection = m_client.attach(

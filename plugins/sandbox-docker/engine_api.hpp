@@ -25,6 +25,13 @@ inline constexpr const char* k_owner_label = "org.sccache-dist.owner";
 inline constexpr const char* k_toolchain_label = "org.sccache-dist.toolchain";
 inline constexpr const char* k_config_label = "org.sccache-dist.config";
 
+// Creating a container found no image to make it of: the engine lost the toolchain's image
+// (removed by someone else), so no container of it will ever start.
+class ImageGone : public SandboxError {
+ public:
+  using SandboxError::SandboxError;
+};
+
 struct EngineVersion {
   std::string version;      // "20.10.24+dfsg1"
   std::string api_version;  // "1.41"
@@ -53,6 +60,7 @@ class EngineApi {
 
   // Creates, attaches to and starts a job container of `image` with the configured user, limits
   // and isolation, then waits for its helper; the container is removed if any step fails.
+  // Throws ImageGone when the engine has no such image.
   WarmContainer launch_container(const std::string& image, const std::string& toolchain) const;
   // Kills and removes a container; absent is fine. Returns once it is gone, also when another
   // thread's removal of it was already in progress. Failures are logged, not thrown.

@@ -191,7 +191,11 @@ EngineClient::Response EngineClient::call(const std::string& method, const std::
 Poco::JSON::Object::Ptr EngineClient::call_json(const std::string& method, const std::string& path,
                                                 const std::string& json,
                                                 std::chrono::seconds timeout) const {
-  Response response = call(method, path, json, timeout);
+  return json_body(method, path, call(method, path, json, timeout));
+}
+
+Poco::JSON::Object::Ptr EngineClient::json_body(const std::string& method, const std::string& path,
+                                                const Response& response) {
   if (response.status < 200 || response.status >= 300) {
     throw SandboxError(describe_failure(method, path, response));
   }

@@ -95,6 +95,10 @@ class EngineClient {
   std::unique_ptr<AttachedConnection> attach(const std::string& path, std::chrono::seconds timeout,
                                              const std::string& json = {}) const;
 
+  // The parsed JSON body of a 2xx `response`; throws SandboxError for any other status or a body
+  // that is not a JSON object.
+  static Poco::JSON::Object::Ptr json_body(const std::string& method, const std::string& path,
+                                           const Response& response);
   // "POST /containers/create: 404 No such image: x" for an error response.
   static std::string describe_failure(const std::string& method, const std::string& path,
                                       const Response& response);

@@ -13,18 +13,19 @@ namespace fs = std::filesystem;
 
 namespace {}  // namespace
 
-ImageStore::Lease::Lease(ImageStore& store, std::string id, std::string image)
-    : m_store(&store), m_id(std::move(id)), m_image(std::move(image)) {}
+ImageStore::Lease::Lease(ImageStore& store, std::string id, std::string image, uint64_t import)
+    : m_store(&store), m_id(std::move(id)), m_image(std::move(image)), m_import(import) {}
 
 ImageStore::Lease::Lease(Lease&& other) noexcept
     : m_store(std::exchange(other.m_store, nullptr)),
       m_id(std::move(other.m_id)),
-      m_image(std::move(other.m_image)) {}
+      m_image(std::move(other.m_image)),
+      m_import(other.m_import) {}
 
 ImageStore::Lease::~Lease() {
   if (m_store != nullptr) {
     try {
-      m_store->release(m_id);
+      m_store->release(m_id, m_import);
     } catch (...) {  // the image then stays until evicted again or the server stops
     }
   }
@@ -57,6 +58,7 @@ void ImageStore::prepare(const std::string& id, const fs::path& archive) {
     }
     victims = make_room_locked();
     m_entries[id] = Entry{};  // importing, by this thread
+    m_entries[id].import = ++m_imports;
   }
   for (const auto& [victim, image] : victims) {
     remove(victim, image);
@@ -175,21 +177,41 @@ ImageStore::Lease ImageStore::acquire(const std::string& id) {
   }
   ++it->second.leases;
   it->second.last_used = ++m_clock;
-  return Lease(*this, id, it->second.image);
+  return Lease(*this, id, it->second.image, it->second.import);
 }
 
-void ImageStore::release(const std::string& id) {
-  std::string image;
+void ImageStore::forget(const Lease& lease) {
+  const std::string& id = lease.m_id;
   {
     std::lock_guard lock(m_mutex);
     auto it = m_entries.find(id);
-    if (it == m_entries.end() || --it->second.leases > 0 || !it->second.evict_pending) {
+    if (it == m_entries.end() || it->second.import != lease.m_import) {
       return;
     }
-    image = it->second.image;
+    m_entries.erase(it);
+    m_changed.notify_all();
+  }
+  m_logger->warn(
+      "the image of toolchain {} ({}) is gone from the engine; it will be imported "
+      "again when the toolchain is next prepared",
+      id, lease.m_image.substr(0, 19));
+  m_pool.drain(id);
+}
+
+void ImageStore::release(const std::string& id, uint64_t import) {
+  std::string removed;
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_entries.find(id);
+    // Another import of `id`: this lease's image was forgotten and `id` imported again since.
+    if (it == m_entries.end() || it->second.import != import || --it->second.leases > 0 ||
+        !it->second.evict_pending) {
+      return;
+    }
+    removed = it->second.image;
     m_entries.erase(it);
   }
-  remove(id, image);
+  remove(id, removed);
 }
 
 void ImageStore::remove(const std::string& id, const std::string& image) {

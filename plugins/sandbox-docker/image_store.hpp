@@ -39,11 +39,12 @@ class ImageStore {
 
    private:
     friend class ImageStore;
-    Lease(ImageStore& store, std::string id, std::string image);
+    Lease(ImageStore& store, std::string id, std::string image, uint64_t import);
 
     ImageStore* m_store;
     std::string m_id;
     std::string m_image;
+    uint64_t m_import = 0;
   };
 
   // Imports `archive` as the image of `id` unless it is there, then fills its container pool.
@@ -51,6 +52,10 @@ class ImageStore {
   bool has(const std::string& id) const;
   // Removes the image now, or when the last job using it ends.
   void evict(const std::string& id);
+  // The engine lost the image `lease` is on (ImageGone): forgets it and stops keeping warm
+  // containers of it, so has() is false and the next prepare() imports it again. Leases on it
+  // stay valid (releasing them does nothing). Nothing if the toolchain was imported again since.
+  void forget(const Lease& lease);
   // Throws SandboxError if the toolchain is not prepared.
   Lease acquire(const std::string& id);
   // Removes every image this store made (server shutdown); waits for none.
@@ -66,12 +71,13 @@ class ImageStore {
     int leases = 0;
     bool evict_pending = false;
     uint64_t last_used = 0;
+    uint64_t import = 0;  // which import of the id this is (ids may be imported again)
   };
 
   std::string import(const std::string& id, const std::filesystem::path& archive);
   // Picks images to evict so one more fits; those in use are marked and go when released.
   std::vector<std::pair<std::string, std::string>> make_room_locked();
-  void release(const std::string& id);
+  void release(const std::string& id, uint64_t import);
   void remove(const std::string& id, const std::string& image);
 
   const EngineApi& m_engine;
@@ -83,6 +89,7 @@ class ImageStore {
   std::condition_variable m_changed;
   std::map<std::string, Entry, std::less<>> m_entries;  // guarded by m_mutex
   uint64_t m_clock = 0;                                 // guarded by m_mutex
+  uint64_t m_imports = 0;                               // guarded by m_mutex
 };
 
 }  // namespace sccache::sandbox_docker

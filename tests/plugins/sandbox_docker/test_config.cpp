@@ -1,5 +1,7 @@
 // The [builder] table of type "docker": defaults, and errors that name file, line and key. Needs
 // no engine.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <spdlog/spdlog.h>
 
@@ -67,9 +69,28 @@ TEST_CASE("keys are read with their units") {
   CHECK(parse("user = \"4242\"\n").user() == "4242:4242");
 }
 
-TEST_CASE("the owner label follows the config file, so a restart finds its leftovers") {
+TEST_CASE("the default owner follows the host name and the config file") {
+  // Stable across restarts on one host, so a restart finds its leftovers.
   CHECK(parse("", "/srv/a/server.conf").owner == parse("", "/srv/a/server.conf").owner);
   CHECK(parse("", "/srv/a/server.conf").owner != parse("", "/srv/b/server.conf").owner);
+  char host[256] = {};
+  REQUIRE(gethostname(host, sizeof host - 1) == 0);
+  CHECK(parse("", "/srv/a/server.conf").owner == default_owner(host, "/srv/a/server.conf"));
+  // Two servers in containers (each its own host name) with the same file differ.
+  const std::string file = "/etc/sccache-dist/server.conf";
+  CHECK(default_owner("3f2a9c1b7d4e", file) != default_owner("8b1e0d5a2c6f", file));
+  CHECK(default_owner("3f2a9c1b7d4e", file).size() == 12);
+}
+
+TEST_CASE("an operator may name the owner") {
+  CHECK(parse("owner = \"build-server-1\"\n").owner == "build-server-1");
+  CHECK(parse("owner = \"b\"\n", "/srv/a/server.conf").owner ==
+        parse("owner = \"b\"\n", "/srv/b/server.conf").owner);
+  for (const char* bad : {"\"\"", "\"Build-1\"", "\"-a\"", "\"a-\"", "\"a_b\"", "\"a/b\"", "7"}) {
+    INFO(bad);
+    CHECK(error_of(std::string("owner = ") + bad + "\n").key() == "builder.owner");
+  }
+  CHECK(error_of("owner = \"" + std::string(65, 'a') + "\"\n").key() == "builder.owner");
 }
 
 TEST_CASE("bad keys and values name the file, line and key") {

@@ -69,6 +69,60 @@ TEST_CASE("a new start removes what an earlier run left, and a clean stop leaves
   CHECK(again.engine().images().empty());
 }
 
+TEST_CASE("servers with one config path but their own owners share an engine untouched") {
+  // Two build servers in containers that share the host's engine, both reading
+  // /etc/sccache-dist/server.conf: each start and each stop sweeps only its own owner's things.
+  require_docker_engine();
+  TempDir dir("sccache-docker-owners");
+  const fs::path file = dir / "server.conf";
+  const auto& tc = small_toolchain();
+  TestSandbox a("owner = \"test-server-a\"\npool_size = 1\n", file);
+  a->check_ready();
+  a->prepare_toolchain(tc.id, tc.archive);
+  REQUIRE(wait_until([&] { return a.running_containers(tc.id) == 1; }, std::chrono::seconds(20)));
+
+  TestSandbox b("owner = \"test-server-b\"\npool_size = 1\n", file);
+  b->check_ready();
+  b->prepare_toolchain(tc.id, tc.archive);
+  CHECK(a.running_containers(tc.id) == 1);
+  CHECK(a.engine().images().size() == 1);
+  TestJob first(tc.id, "/", {"/bin/bash", "-c", "echo a"});
+  CHECK(a->run(first.job).stdout_data == "a\n");
+
+  b.reset();  // b stops: it removes its images and containers, and only those
+  CHECK(a.engine().images().size() == 1);
+  TestJob second(tc.id, "/", {"/bin/bash", "-c", "echo a again"});
+  CHECK(a->run(second.job).stdout_data == "a again\n");
+}
+
+TEST_CASE("a toolchain whose image was removed behind the server's back is imported again") {
+  require_docker_engine();
+  TestSandbox sandbox("pool_size = 1\n");
+  sandbox->check_ready();
+  const auto& tc = small_toolchain();
+  sandbox->prepare_toolchain(tc.id, tc.archive);
+  REQUIRE(
+      wait_until([&] { return sandbox.running_containers(tc.id) == 1; }, std::chrono::seconds(20)));
+  // What another server with the same owner does when it starts.
+  for (const auto& id : sandbox.engine().containers()) {
+    sandbox.engine().remove_container(id);
+  }
+  for (const auto& id : sandbox.engine().images()) {
+    sandbox.engine().remove_image(id);
+  }
+
+  // That job fails (the client compiles it locally); the toolchain is no longer there, so the
+  // build server's prepare_toolchain before the next job imports it again.
+  TestJob lost(tc.id, "/", {"/bin/bash", "-c", "echo back"});
+  std::string error = sandbox_error([&] { sandbox->run(lost.job); });
+  CHECK(error.find("No such image") != std::string::npos);
+  CHECK_FALSE(sandbox->has_toolchain(tc.id));
+  sandbox->prepare_toolchain(tc.id, tc.archive);
+  CHECK(sandbox->has_toolchain(tc.id));
+  TestJob back(tc.id, "/", {"/bin/bash", "-c", "echo back"});
+  CHECK(sandbox->run(back.job).stdout_data == "back\n");
+}
+
 TEST_CASE("one image per toolchain, at most max_images, least recently used evicted first") {
   require_docker_engine();
   TestSandbox sandbox("max_images = 2\npool_size = 0\n");
