@@ -90,9 +90,15 @@ void make_dirs_in_root(int root_fd, const std::string& abs_path) {
 
 std::vector<std::string> collect_outputs(int root_fd, const std::vector<std::string>& abs_paths,
                                          const fs::path& outputs_root) {
-  std::vector<std::string> collected;
+  // First open them all and check the sizes, so outputs over the limits cost no copying.
+  struct Found {
+    std::string path;
+    UniqueFd fd;
+  };
+  std::vector<Found> found;
+  uint64_t total = 0;
   for (const auto& path : abs_paths) {
-    if (std::find(collected.begin(), collected.end(), path) != collected.end()) {
+    if (std::any_of(found.begin(), found.end(), [&](const Found& f) { return f.path == path; })) {
       continue;
     }
     // O_NONBLOCK: a FIFO planted as an output must not block us; it is skipped below.
@@ -109,6 +115,20 @@ std::vector<std::string> collect_outputs(int root_fd, const std::vector<std::str
     if (::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
       continue;
     }
+    // Sizes as the file claims them: a sparse file would become real blocks on the host.
+    const auto size = static_cast<uint64_t>(st.st_size);
+    total += size;
+    if (size > k_max_job_output_file_bytes || total > k_max_job_outputs_bytes) {
+      throw SandboxError(fmt::format(
+          "the job's outputs are too large ({} is {} MiB; at most {} MiB per file and {} MiB in "
+          "all)",
+          path, size >> 20, k_max_job_output_file_bytes >> 20, k_max_job_outputs_bytes >> 20));
+    }
+    found.push_back({path, std::move(in)});
+  }
+
+  std::vector<std::string> collected;
+  for (const auto& [path, in] : found) {
     fs::path destination = outputs_root / fs::path(path).relative_path();
     std::error_code ec;
     fs::create_directories(destination.parent_path(), ec);

@@ -23,7 +23,8 @@ void make_dirs_in_root(int root_fd, const std::string& abs_path);
 
 // Copies each job path in `abs_paths` that is a regular file in the root to
 // `outputs_root/<job path>`; skips missing paths and anything that is not a regular file.
-// Returns the job paths copied, in order, without duplicates.
+// Returns the job paths copied, in order, without duplicates. Throws SandboxError when a file
+// or all of them together are over the job limits of sccache/sandbox.hpp.
 std::vector<std::string> collect_outputs(int root_fd, const std::vector<std::string>& abs_paths,
                                          const std::filesystem::path& outputs_root);
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <fmt/format.h>
@@ -57,6 +58,16 @@ void stop_sandbox(pid_t bwrap_pid, int info_fd) {
     }
   }
   kill_and_reap(bwrap_pid);
+}
+
+// A captured stream, unless the job wrote more than the contract allows (then it is not read).
+std::string read_job_stream(int fd, const char* name) {
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) > k_max_job_stream_bytes) {
+    throw SandboxError(
+        fmt::format("the job wrote more than {} MiB to {}", k_max_job_stream_bytes >> 20, name));
+  }
+  return read_whole_fd(fd);
 }
 
 std::string joined(const std::vector<std::string>& argv) {
@@ -115,8 +126,8 @@ SandboxResult run_job(const JobContext& context, const fs::path& toolchain_dir,
       throw SandboxError(fmt::format("{} did not finish within {} s and was killed", job.executable,
                                      job.timeout.count()));
     }
-    result.stdout_data = read_whole_fd(out.get());
-    result.stderr_data = read_whole_fd(err.get());
+    result.stdout_data = read_job_stream(out.get(), "stdout");
+    result.stderr_data = read_job_stream(err.get(), "stderr");
     int exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
     if (auto failure = bwrap_failure(exit_code, result.stderr_data)) {
       throw SandboxError(fmt::format("bwrap could not run {}: {}", job.executable, *failure));

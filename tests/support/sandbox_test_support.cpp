@@ -111,7 +111,7 @@ const ToolchainArchive& full_toolchain() {
     result.archive = archive_dir() / (zstd ? "full.tar.zst" : "full.tar");
     result.id =
         build_toolchain({"/bin/bash", "/bin/cat", "/bin/ls", "/bin/ln", "/bin/sleep", "/bin/rm",
-                         "/usr/bin/tail", "/usr/bin/gcc-12", cc1, as, "/usr/include/stdc-predef.h"},
+                         "/usr/bin/tail", "/usr/bin/truncate", "/usr/bin/gcc-12", cc1, as, "/usr/include/stdc-predef.h"},
                         result.archive, zstd ? "--zstd" : "");
     return result;
   }();

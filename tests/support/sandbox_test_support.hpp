@@ -19,7 +19,7 @@ struct ToolchainArchive {
   std::filesystem::path archive;
 };
 
-// bash, the coreutils the tests use, gcc-12 with cc1 and as, their libraries and the dynamic
+// bash, the coreutils the tests use (cat ls ln sleep rm tail truncate), gcc-12 with cc1 and as, their libraries and the dynamic
 // loader, at their real paths (with the symlinks leading there). zstd-compressed when zstd
 // exists, as the client makes them. Built once per process.
 const ToolchainArchive& full_toolchain();

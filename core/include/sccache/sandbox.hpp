@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -24,6 +25,13 @@ class SandboxError : public std::runtime_error {
   using std::runtime_error::runtime_error;
   ~SandboxError() override;
 };
+
+// Limits every sandbox applies to a job, whatever its configuration: a job that goes past one
+// gets a SandboxError (the client then compiles locally), never a truncated result. They keep a
+// runaway or hostile job from filling the build server's memory or disk through its results.
+inline constexpr uint64_t k_max_job_stream_bytes = uint64_t{64} << 20;      // stdout; stderr: each
+inline constexpr uint64_t k_max_job_output_file_bytes = uint64_t{1} << 30;  // one output file
+inline constexpr uint64_t k_max_job_outputs_bytes = uint64_t{4} << 30;      // all outputs
 
 struct SandboxJob {
   std::string toolchain_id;            // prepared with prepare_toolchain() before run()
