@@ -44,6 +44,14 @@ Array::Ptr strings(std::initializer_list<std::string> items) {
   return array;
 }
 
+Object ulimit(const std::string& name, uint64_t value) {
+  Object limit;
+  limit.set("Name", name);
+  limit.set("Soft", static_cast<int64_t>(value));
+  limit.set("Hard", static_cast<int64_t>(value));
+  return limit;
+}
+
 }  // namespace
 
 EngineApi::EngineApi(const DockerConfig& config, std::shared_ptr<spdlog::logger> logger)
@@ -160,12 +168,12 @@ std::string EngineApi::container_spec(const std::string& image,
   if (m_config.pids_limit > 0) {
     host.set("PidsLimit", m_config.pids_limit);
   }
-  Object core;
-  core.set("Name", "core");
-  core.set("Soft", 0);
-  core.set("Hard", 0);
   Array::Ptr ulimits = new Array;
-  ulimits->add(core);
+  ulimits->add(ulimit("core", 0));  // no core files
+  // No file in the container may grow larger than all of a job's outputs may be together (soft =
+  // hard: the job cannot raise it). An output between the limit for one file and this one is
+  // refused by name (a SandboxError); the ulimit bounds what a runaway job writes before that.
+  ulimits->add(ulimit("fsize", protocol::k_max_outputs));
   host.set("Ulimits", ulimits);
   Object log;
   log.set("Type", "none");

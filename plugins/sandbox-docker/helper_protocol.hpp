@@ -29,6 +29,7 @@
 //   k_reply_stdout/stderr   a chunk of the job's stdout/stderr, as it comes (at most
 //                           k_max_job_stream bytes of each in all)
 //   k_reply_output          u32 path length, path, file contents: one collected regular file
+//                           (at most k_max_output_file bytes, all of them k_max_outputs)
 //   k_reply_exit            u8 (0 exited, 1 killed by signal), u32 code or signal, u32 OOM kills
 //   k_reply_error           a message: the job could not be set up or started (infrastructure)
 //   k_reply_end             the reply is complete; the helper exits
@@ -62,10 +63,16 @@ inline constexpr uint8_t k_reply_end = 'Z';
 // Limits both ends enforce.
 inline constexpr uint32_t k_max_string = 1u << 20;  // one path, argument or env entry
 inline constexpr uint32_t k_max_list = 1u << 16;    // argv, env, outputs
-// The most of the job's stdout, and of its stderr, that is forwarded: past it the helper kills
-// the job (it exits, which ends the container) and sends an error record instead; the plugin
-// refuses a reply that carries more all the same.
-inline constexpr uint64_t k_max_job_stream = 64u << 20;
+// The job limits of the sandbox contract (sccache/sandbox.hpp; the plugin checks they match),
+// here because the helper cannot include that header. The most of the job's stdout, and of its
+// stderr, that is forwarded: past it the helper kills the job (it exits, which ends the
+// container) and sends an error record instead. The largest output, and all outputs together,
+// by the sizes the files claim (sparse ones count in full): the helper checks them all before it
+// sends any and sends an error record instead. The plugin refuses a reply over a limit all the
+// same.
+inline constexpr uint64_t k_max_job_stream = uint64_t{64} << 20;
+inline constexpr uint64_t k_max_output_file = uint64_t{1} << 30;
+inline constexpr uint64_t k_max_outputs = uint64_t{4} << 30;
 
 // The capabilities the helper keeps (the container drops all others).
 inline constexpr const char* k_helper_capabilities[] = {"CHOWN", "SETUID", "SETGID", "SETPCAP"};

@@ -15,6 +15,10 @@
 namespace sccache::sandbox_docker {
 namespace fs = std::filesystem;
 
+static_assert(protocol::k_max_job_stream == k_max_job_stream_bytes);
+static_assert(protocol::k_max_output_file == k_max_job_output_file_bytes);
+static_assert(protocol::k_max_outputs == k_max_job_outputs_bytes);
+
 namespace {
 
 constexpr size_t k_max_diagnostics = 4096;
@@ -124,9 +128,32 @@ void append_captured(ReplyStream& in, uint64_t length, std::string& captured, co
   in.read_exact(captured.data() + old_size, length);
 }
 
+// Outputs received so far, and what they may add up to.
+struct OutputBudget {
+  const ReplyLimits& limits;
+  uint64_t total = 0;
+
+  // Throws unless one more output of `size` bytes fits.
+  void take(const std::string& path, uint64_t size) {
+    if (size > limits.output_file) {
+      throw SandboxError(
+          fmt::format("the job's output {} is {} bytes, more than the {} MiB an "
+                      "output may have",
+                      path, size, limits.output_file >> 20));
+    }
+    if (size > limits.output_total - total) {
+      throw SandboxError(fmt::format(
+          "the job's outputs are more than the {} MiB all outputs may have together (at {})",
+          limits.output_total >> 20, path));
+    }
+    total += size;
+  }
+};
+
 // Writes one output file, streamed from the reply, to outputs_root/<path>.
 std::string receive_output(ReplyStream& in, uint64_t length, const std::vector<std::string>& wanted,
-                           std::vector<std::string>& collected, const fs::path& outputs_root) {
+                           std::vector<std::string>& collected, const fs::path& outputs_root,
+                           OutputBudget& budget) {
   char size_bytes[4];
   in.read_exact(size_bytes, 4);
   uint64_t path_size = in.uint(size_bytes, 4);
@@ -140,6 +167,8 @@ std::string receive_output(ReplyStream& in, uint64_t length, const std::vector<s
     throw SandboxError(
         fmt::format("the job's container sent an output nobody asked for: {}", path));
   }
+  const uint64_t size = length - 4 - path_size;
+  budget.take(path, size);
   fs::path target = outputs_root / fs::path(path).relative_path();
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
@@ -149,7 +178,7 @@ std::string receive_output(ReplyStream& in, uint64_t length, const std::vector<s
         fmt::format("cannot write output {}: {}", target.string(), std::strerror(errno)));
   }
   char buffer[65536];
-  for (uint64_t left = length - 4 - path_size; left > 0;) {
+  for (uint64_t left = size; left > 0;) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(left, sizeof buffer));
     in.read_exact(buffer, n);
     for (size_t done = 0; done < n;) {
@@ -182,9 +211,10 @@ void wait_until_ready(AttachedConnection& connection, Clock::time_point deadline
 
 SandboxResult read_job_reply(AttachedConnection& connection,
                              const std::vector<std::string>& outputs, const fs::path& outputs_root,
-                             uint64_t memory_limit, Clock::time_point deadline) {
+                             const ReplyLimits& limits, Clock::time_point deadline) {
   ReplyStream in(connection, deadline);
   SandboxResult result;
+  OutputBudget budget{limits};
   bool exited = false;
   uint32_t oom_kills = 0;
   for (bool first = true;; first = false) {
@@ -198,7 +228,7 @@ SandboxResult read_job_reply(AttachedConnection& connection,
         append_captured(in, header.length, result.stderr_data, "stderr");
         break;
       case protocol::k_reply_output:
-        receive_output(in, header.length, outputs, result.collected, outputs_root);
+        receive_output(in, header.length, outputs, result.collected, outputs_root, budget);
         break;
       case protocol::k_reply_exit: {
         std::string status = read_payload(in, header.length, 64, "the exit record");
@@ -223,7 +253,12 @@ SandboxResult read_job_reply(AttachedConnection& connection,
           throw SandboxError(fmt::format(
               "the job ran out of memory (the kernel killed {} of its processes; [builder] "
               "memory = {} MiB per job)",
-              oom_kills, memory_limit >> 20));
+              oom_kills, limits.memory >> 20));
+        }
+        if (result.term_signal == SIGXFSZ) {
+          throw SandboxError(fmt::format(
+              "the job was killed for writing a file of more than {} MiB (RLIMIT_FSIZE)",
+              protocol::k_max_outputs >> 20));
         }
         return result;
       default:

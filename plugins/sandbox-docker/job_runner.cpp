@@ -21,8 +21,8 @@ SandboxResult run_in(AttachedConnection& connection, const JobContext& context,
     // The helper may have refused the job and said why; the reply tells.
     send_failure = e.what();
   }
-  SandboxResult result =
-      read_job_reply(connection, paths.outputs, job.outputs_root, context.config.memory, deadline);
+  SandboxResult result = read_job_reply(connection, paths.outputs, job.outputs_root,
+                                        {context.config.memory}, deadline);
   if (send_failure) {
     throw SandboxError(*send_failure);
   }

@@ -71,7 +71,7 @@ void probe_job_container(const EngineApi& engine, const DockerConfig& config,
     JobPaths paths{"/", {}};
     const auto deadline = Clock::now() + std::chrono::seconds(30);
     send_job_request(*container.connection, job, paths, {config.uid, config.gid}, deadline);
-    SandboxResult result = read_job_reply(*container.connection, {}, {}, config.memory, deadline);
+    SandboxResult result = read_job_reply(*container.connection, {}, {}, {config.memory}, deadline);
     std::string expected =
         fmt::format("sccache-docker-init uid={} gid={}\n", config.uid, config.gid);
     if (result.exit_code != 0 || result.stdout_data != expected) {

@@ -130,7 +130,7 @@ class Bench {
     SandboxJob job = m_job;
     job.outputs_root = out;
     send_job_request(*c.connection, job, m_paths, {m_config.uid, m_config.gid}, deadline);
-    SandboxResult r = read_job_reply(*c.connection, m_paths.outputs, out, 0, deadline);
+    SandboxResult r = read_job_reply(*c.connection, m_paths.outputs, out, {}, deadline);
     check(r.exit_code == 0 && r.collected.size() == 1, "api-attach");
   }
 

@@ -41,7 +41,8 @@ bool drop_to_job_user();
 // and everything it started are gone.
 int run_job(char** argv, char** env, const char* cwd);
 // As the job's user: kills whatever of the job is left, then sends the outputs that are regular
-// files.
+// files; if they are over the limits of helper_protocol.hpp, an error record and the end instead,
+// and the helper exits.
 void collect_outputs(char** outputs);
 // The OOM kills the kernel counted in this container's memory cgroup (v1 or v2), or 0.
 uint32_t oom_kills();

@@ -46,6 +46,7 @@ namespace {
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
   signal(SIGPIPE, SIG_DFL);
+  signal(SIGXFSZ, SIG_DFL);  // a file over RLIMIT_FSIZE kills the job (the plugin says why)
   setsid();
   umask(022);
   struct rlimit no_core = {0, 0};
@@ -68,8 +69,13 @@ namespace {
   _exit(127);
 }
 
+// How the child of as_job_user_after_killing_the_job() says it ended the reply itself (with an
+// error record).
+constexpr int k_exit_reply_complete = 3;
+
 // As the job's user, kills every process of the job's user (kill(-1) spares only the caller),
-// then runs `then` (if any); waits for that and reaps everything.
+// then runs `then` (if any); waits for that and reaps everything. If `then` ended the reply
+// (exit k_exit_reply_complete), so does the helper.
 void as_job_user_after_killing_the_job(void (*then)(char**), char** arg) {
   pid_t killer = fork();
   if (killer == 0) {
@@ -83,8 +89,11 @@ void as_job_user_after_killing_the_job(void (*then)(char**), char** arg) {
     _exit(0);
   }
   int status = 0;
-  if (killer < 0 || waitpid(killer, &status, 0) != killer || !WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0) {
+  if (killer > 0 && waitpid(killer, &status, 0) == killer && WIFEXITED(status) &&
+      WEXITSTATUS(status) == k_exit_reply_complete) {
+    _exit(0);
+  }
+  if (killer < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     fail("cannot clean up or collect the outputs of", "the job", killer < 0 ? errno : ECHILD);
   }
   while (wait(nullptr) > 0 || errno == EINTR) {
@@ -120,14 +129,54 @@ bool forward(int fd, uint8_t type, uint64_t& forwarded) {
   return true;
 }
 
-void send_output(const char* path) {
+// An output opened for reading if it is a regular file (not through a symlink of its own); -1
+// if it is missing, a symlink, unreadable or not a regular file: not collected.
+int open_output(const char* path, struct stat& st) {
   int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  struct stat st {};
-  if (fd < 0) {
-    return;  // missing, a symlink, or unreadable: not collected
-  }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
     close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Ends the reply with an error record if an output, or all of them together, are over the
+// limits (by the sizes the files claim: a sparse file costs the job nothing but would cost the
+// build server real blocks); then nothing of them is sent.
+void check_output_sizes(char** outputs) {
+  uint64_t total = 0;
+  for (char** output = outputs; *output != nullptr; ++output) {
+    struct stat st {};
+    int fd = open_output(*output, st);
+    if (fd < 0) {
+      continue;
+    }
+    close(fd);
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    char message[4096] = {};
+    if (size > proto::k_max_output_file) {
+      snprintf(message, sizeof message,
+               "the job's output %s is %llu bytes, more than the %llu MiB an output may have",
+               *output, static_cast<unsigned long long>(size),
+               static_cast<unsigned long long>(proto::k_max_output_file >> 20));
+    } else if (size > proto::k_max_outputs - total) {
+      snprintf(message, sizeof message,
+               "the job's outputs are more than the %llu MiB all outputs may have together (at %s)",
+               static_cast<unsigned long long>(proto::k_max_outputs >> 20), *output);
+    }
+    if (message[0] != '\0') {
+      record(proto::k_reply_error, message, strlen(message));
+      record_header(proto::k_reply_end, 0);
+      _exit(k_exit_reply_complete);
+    }
+    total += size;
+  }
+}
+
+void send_output(const char* path) {
+  struct stat st {};
+  int fd = open_output(path, st);
+  if (fd < 0) {
     return;
   }
   uint32_t path_size = static_cast<uint32_t>(strlen(path));
@@ -226,6 +275,7 @@ int run_job(char** argv, char** env, const char* cwd) {
 void collect_outputs(char** outputs) {
   as_job_user_after_killing_the_job(
       [](char** list) {
+        check_output_sizes(list);
         for (char** output = list; *output != nullptr; ++output) {
           send_output(*output);
         }

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   signal(SIGPIPE, SIG_IGN);
+  // An input file over the container's RLIMIT_FSIZE is then an error record, not a silent death.
+  signal(SIGXFSZ, SIG_IGN);
   record_header(proto::k_reply_ready, 0);
 
   char magic[sizeof proto::k_request_magic];

@@ -7,6 +7,7 @@
 using namespace sccache;
 using namespace sccache::test;
 using namespace sccache::test::docker;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -76,4 +77,23 @@ TEST_CASE("stdout and stderr carry at most 64 MiB each; a job writing more fails
     CHECK(error.find("more than 64 MiB to " + stream) != std::string::npos);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
   }
+}
+
+TEST_CASE("outputs over the limits are refused before any is sent; no file passes 4 GiB") {
+  require_docker_engine();
+  // 5 x 1000 MiB, sparse: each within the 1 GiB an output may have, together over 4 GiB. The
+  // helper checks the sizes first and sends none, so the server writes and receives nothing.
+  TestJob parts(full_toolchain().id, "/work",
+                {"/bin/bash", "-c", "for i in 1 2 3 4 5; do truncate -s 1000M part$i.o; done"});
+  parts.job.outputs = {"part1.o", "part2.o", "part3.o", "part4.o", "part5.o"};
+  const auto start = std::chrono::steady_clock::now();
+  std::string error = sandbox_error([&] { shared_sandbox()->run(parts.job); });
+  CHECK(error.find("more than the 4096 MiB all outputs may have together (at /work/part5.o)") !=
+        std::string::npos);
+  CHECK(fs::is_empty(parts.job.outputs_root));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+
+  // The container's RLIMIT_FSIZE: no file grows past what all outputs may have together.
+  error = sandbox_error([&] { run_bash("exec truncate -s 5G huge.o"); });
+  CHECK(error.find("more than 4096 MiB (RLIMIT_FSIZE)") != std::string::npos);
 }
