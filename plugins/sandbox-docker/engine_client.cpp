@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <poll.h>
 #include <sstream>
 #include <sys/socket.h>
 
@@ -89,7 +90,34 @@ AttachedConnection::~AttachedConnection() {
 }
 
 void AttachedConnection::send(const char* data, size_t size, Clock::time_point deadline) {
-  send_all(m_socket, data, size, deadline);
+  const int fd = m_socket.impl()->sockfd();
+  while (size > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      throw EngineTimeout("timed out writing to the container");
+    }
+    pollfd ready{fd, POLLIN | POLLOUT, 0};
+    int n = ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (n < 0 && errno != EINTR) {
+      throw StreamClosed(fmt::format("cannot write to the container: {}", std::strerror(errno)));
+    }
+    if (m_offset < m_buffer.size() || (n > 0 && (ready.revents & ~POLLOUT) != 0)) {
+      throw StreamClosed("the container stopped reading its input (it answered, or ended)");
+    }
+    if (n <= 0) {
+      continue;
+    }
+    ssize_t sent = ::send(fd, data, std::min<size_t>(size, 1 << 20), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      continue;
+    }
+    if (sent <= 0) {
+      throw StreamClosed(fmt::format("cannot write to the container: {}",
+                                     sent < 0 ? std::strerror(errno) : "closed"));
+    }
+    data += sent;
+    size -= static_cast<size_t>(sent);
+  }
 }
 
 bool AttachedConnection::receive_exact(char* data, size_t size, Clock::time_point deadline) {

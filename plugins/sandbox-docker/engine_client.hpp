@@ -52,7 +52,10 @@ class AttachedConnection {
     Stream stream = Stream::stdout_stream;
     std::string data;
   };
-  // Writes all of `data` (to the container's stdin).
+  // Writes all of `data` (to the container's stdin). Throws StreamClosed as soon as the container
+  // has something to say (or its output ended): whoever reads the stdin is meant to say nothing
+  // before it has read all of it, so it stopped reading, and the engine does not close the
+  // stdin of a container that stopped reading it; writing on would block until the deadline.
   void send(const char* data, size_t size, Clock::time_point deadline);
   // The next frame; false at the end of the stream (the container's output closed).
   bool read_frame(Frame& frame, Clock::time_point deadline);

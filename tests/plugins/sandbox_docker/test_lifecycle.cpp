@@ -203,3 +203,23 @@ TEST_CASE("archives that claim the helper's directory are refused and leave no i
   CHECK_FALSE(sandbox->has_toolchain(id));
   CHECK(sandbox.engine().images().empty());
 }
+
+TEST_CASE("inputs the helper cannot place fail at once, not at the job's timeout") {
+  // The helper refuses and stops reading; the engine keeps the container's stdin open, so a
+  // plugin that only wrote would block on the rest of the inputs until the timeout.
+  require_docker_engine();
+  TestJob t(full_toolchain().id, "/work", {"/bin/bash", "-c", "true"});
+  t.job.timeout = std::chrono::seconds(20);
+  // A directory nobody can create (procfs), sent first, then 128 MiB (sparse here) behind it.
+  fs::create_directories(t.job.inputs_root / "proc/x");
+  for (int i = 0; i < 8; ++i) {
+    fs::path file = t.job.inputs_root / "proc/x" / ("big" + std::to_string(i));
+    write_file(file, "");
+    fs::resize_file(file, 16 << 20);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::string error = sandbox_error([&] { shared_sandbox()->run(t.job); });
+  INFO(error);
+  CHECK(error.find("cannot create directory /proc/x") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
