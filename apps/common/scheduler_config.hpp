@@ -21,6 +21,10 @@ struct SchedulerConfig {
   std::chrono::seconds server_timeout{10};
   // Servers are asked to heartbeat this often (capped at a third of server_timeout).
   std::chrono::seconds heartbeat_interval{3};
+  // [tls]: serve https with the operator's certificate (PEM, intermediates after it) and key.
+  // Both empty: plain http (put a TLS proxy in front, or keep the scheduler on a trusted net).
+  std::filesystem::path tls_certificate_file;
+  std::filesystem::path tls_key_file;
 };
 
 // Throws ConfigError naming file, line and key.

@@ -1,5 +1,7 @@
 #include "scheduler.hpp"
 
+#include <sys/stat.h>
+
 #include <spdlog/spdlog.h>
 
 #include "http_replies.hpp"
@@ -25,6 +27,16 @@ Scheduler::Scheduler(SchedulerConfig config)
   // Allocation requests may wait for a free slot, each holding a worker meanwhile.
   options.worker_threads = 256;
   options.max_queued_connections = 512;
+  if (!m_config.tls_certificate_file.empty()) {
+    struct stat key_stat {};
+    if (::stat(m_config.tls_key_file.c_str(), &key_stat) == 0 && (key_stat.st_mode & S_IROTH)) {
+      m_log->warn("the TLS private key {} is readable by every user of this machine; chmod 600 it",
+                  m_config.tls_key_file.string());
+    }
+    options.tls = true;
+    options.tls_certificate_file = m_config.tls_certificate_file;
+    options.tls_key_file = m_config.tls_key_file;
+  }
   m_http = m_plugins.transport().create_server("http", options, m_plugins.context());
   m_http->add_route("POST", std::string(wire::k_heartbeat_path),
                     [this](ServerRequest& rq, ServerResponse& rs) { handle_heartbeat(rq, rs); });
@@ -46,11 +58,13 @@ Scheduler::~Scheduler() {
 void Scheduler::start() {
   m_http->start();
   m_reaper = std::thread([this] { reap_loop(); });
+  const auto tls = m_http->tls_identity();
   m_log->info(
-      "scheduler {} listening on {}:{} (client auth: {}, server auth: {}, server timeout "
-      "{}s)",
-      software_version(), m_config.listen.host, m_http->port(), m_config.client_auth.type,
-      m_config.server_auth.type, m_config.server_timeout.count());
+      "scheduler {} listening on {}://{}:{} (client auth: {}, server auth: {}, server timeout "
+      "{}s{})",
+      software_version(), tls ? "https" : "http", m_config.listen.host, m_http->port(),
+      m_config.client_auth.type, m_config.server_auth.type, m_config.server_timeout.count(),
+      tls ? ", certificate sha256 " + tls->certificate_sha256 : "");
 }
 
 void Scheduler::stop() {

@@ -207,7 +207,10 @@ Poco::Net::ServerSocket HttpServer::listen() {
   std::string where = fmt::format("{}:{}", m_options.bind_host, m_options.port);
   Poco::Net::ServerSocket socket;
   if (m_options.tls) {
-    ServerTlsMaterial material = generate_tls_identity(m_options.tls_names);
+    ServerTlsMaterial material =
+        m_options.tls_certificate_file.empty()
+            ? generate_tls_identity(m_options.tls_names)
+            : load_tls_identity(m_options.tls_certificate_file, m_options.tls_key_file);
     socket = Poco::Net::SecureServerSocket(make_server_context(material));
     m_identity = material.identity;
   }

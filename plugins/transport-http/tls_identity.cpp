@@ -1,6 +1,7 @@
 #include "tls_identity.hpp"
 
 #include <memory>
+#include <optional>
 
 #include <Poco/Exception.h>
 #include <fmt/format.h>
@@ -178,17 +179,52 @@ ServerTlsMaterial generate_tls_identity(const std::vector<std::string>& names) {
   }
 }
 
+ServerTlsMaterial load_tls_identity(const std::filesystem::path& certificate_file,
+                                    const std::filesystem::path& key_file) {
+  ensure_ssl_initialized();
+  std::vector<Poco::Crypto::X509Certificate> certificates;
+  try {
+    certificates = Poco::Crypto::X509Certificate::readPEM(certificate_file.string());
+  } catch (const Poco::Exception& e) {
+    throw TransportError(fmt::format("cannot read the TLS certificate {}: {}",
+                                     certificate_file.string(), e.displayText()));
+  }
+  if (certificates.empty()) {
+    throw TransportError(fmt::format("{} holds no PEM certificate", certificate_file.string()));
+  }
+  std::optional<Poco::Crypto::EVPPKey> key;
+  try {
+    key.emplace("", key_file.string(), "");
+  } catch (const Poco::Exception& e) {
+    throw TransportError(fmt::format("cannot read the TLS private key {} (PEM, unencrypted): {}",
+                                     key_file.string(), e.displayText()));
+  }
+  X509* leaf = const_cast<X509*>(certificates.front().certificate());
+  if (X509_check_private_key(leaf, static_cast<EVP_PKEY*>(*key)) != 1) {
+    ERR_clear_error();
+    throw TransportError(fmt::format("the private key {} does not belong to the certificate {}",
+                                     key_file.string(), certificate_file.string()));
+  }
+  TlsIdentity identity{to_pem(leaf), certificate_sha256(leaf)};
+  ServerTlsMaterial material{certificates.front(), std::move(*key), std::move(identity), true, {}};
+  material.chain.assign(certificates.begin() + 1, certificates.end());
+  return material;
+}
+
 Poco::Net::Context::Ptr make_server_context(const ServerTlsMaterial& material) {
   ensure_ssl_initialized();
   try {
     Poco::Net::Context::Params params;
     params.verificationMode = Poco::Net::Context::VERIFY_NONE;
     params.loadDefaultCAs = false;
-    params.cipherList = k_tls12_ciphers;
+    params.cipherList = material.from_operator ? k_public_tls12_ciphers : k_tls12_ciphers;
     Poco::Net::Context::Ptr context =
         new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
     context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     context->useCertificate(material.certificate);  // must precede usePrivateKey()
+    for (const auto& intermediate : material.chain) {
+      context->addChainCertificate(intermediate);
+    }
     context->usePrivateKey(material.key);
     return context;
   } catch (const Poco::Exception& e) {

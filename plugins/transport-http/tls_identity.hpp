@@ -5,6 +5,7 @@
 // generation is instant, so a fresh key per start is free.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct ServerTlsMaterial {
   Poco::Crypto::X509Certificate certificate;
   Poco::Crypto::EVPPKey key;
   TlsIdentity identity;  // PEM and SHA-256 fingerprint of `certificate`
+  // An operator's certificate (any key type, possibly with intermediates) rather than our own
+  // self-signed ECDSA one: it is served with the broader k_public_tls12_ciphers.
+  bool from_operator = false;
+  std::vector<Poco::Crypto::X509Certificate> chain;  // intermediates, leaf excluded
 };
 
 // A new key and certificate: random 128-bit serial, valid from an hour ago for 365 days, CN = the
@@ -39,6 +44,12 @@ struct ServerTlsMaterial {
 // keyUsage digitalSignature, extendedKeyUsage serverAuth, signed with SHA-256.
 // Throws TransportError if OpenSSL fails.
 ServerTlsMaterial generate_tls_identity(const std::vector<std::string>& names);
+
+// An operator's certificate and key: `certificate_file` holds PEM certificates, the server's
+// first, then any intermediates; `key_file` its unencrypted PEM private key. Throws
+// TransportError naming the file when either cannot be read or the key does not match.
+ServerTlsMaterial load_tls_identity(const std::filesystem::path& certificate_file,
+                                    const std::filesystem::path& key_file);
 
 // A server context serving `material`, TLS 1.2+, no client certificates. Throws TransportError.
 Poco::Net::Context::Ptr make_server_context(const ServerTlsMaterial& material);

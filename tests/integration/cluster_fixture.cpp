@@ -172,17 +172,20 @@ size_t Cluster::start_server_with_auth(const std::string& scheduler_auth, const 
              fmt::format(R"(# This is where client toolchains will be stored.
 cache_dir = "{}"
 public_addr = "127.0.0.1:{}"
-scheduler_url = "http://127.0.0.1:{}"
+scheduler_url = "{}://127.0.0.1:{}"
 
 {}
 [scheduler_auth]
 {})",
                          cache_dir.empty() ? (m_dir / fmt::format("toolchains{}", index)).string()
                                            : cache_dir.string(),
-                         port, m_scheduler_port, builder_table(index), scheduler_auth));
+                         port, m_scheduler_scheme, m_scheduler_port, builder_table(index),
+                         scheduler_auth));
+  std::map<std::string, std::string> env = m_tls_env;
+  env["RUST_LOG"] = "debug";
   m_servers.push_back(std::make_unique<ChildProcess>(
       std::vector<std::string>{sccache_dist_binary().string(), "server", "--config", conf.string()},
-      std::map<std::string, std::string>{{"RUST_LOG", "debug"}}, fs::path(), m_dir.path()));
+      env, fs::path(), m_dir.path()));
   m_server_ids.push_back(fmt::format("127.0.0.1:{}", port));
   return index;
 }
@@ -197,7 +200,7 @@ fs::path Cluster::client_config_with_auth(const std::string& dist_auth,
       m_dir /
       ("client-" + std::to_string(std::hash<std::string>{}(dist_auth + extra_dist)) + ".conf");
   write_file(path, fmt::format(R"([dist]
-scheduler_url = "http://127.0.0.1:{}"
+scheduler_url = "{}://127.0.0.1:{}"
 cache_dir = "{}/client-cache"
 toolchains = []
 toolchain_cache_size = 1073741824
@@ -205,19 +208,26 @@ toolchain_cache_size = 1073741824
 
 [dist.auth]
 {})",
-                               m_scheduler_port, m_dir.path().string(), extra_dist, dist_auth));
+                               m_scheduler_scheme, m_scheduler_port, m_dir.path().string(),
+                               extra_dist, dist_auth));
   return path;
 }
 
 RunResult Cluster::sccache_in(const fs::path& cwd, std::vector<std::string> args,
                               const fs::path& config) {
   args.insert(args.begin(), sccache_binary().string());
-  return run(std::move(args), {{"SCCACHE_CONF", config.string()}}, cwd);
+  std::map<std::string, std::string> env = m_tls_env;
+  env["SCCACHE_CONF"] = config.string();
+  return run(std::move(args), env, cwd);
 }
 
 RunResult Cluster::sccache(std::vector<std::string> args, const std::string& token) {
-  args.insert(args.begin(), sccache_binary().string());
-  return run(std::move(args), {{"SCCACHE_CONF", client_config(token).string()}});
+  return sccache_in(fs::path(), std::move(args), client_config(token));
+}
+
+void Cluster::reach_scheduler_over_https(const fs::path& trust_store) {
+  m_scheduler_scheme = "https";
+  m_tls_env["SSL_CERT_FILE"] = trust_store.string();
 }
 
 ServerStatusView Cluster::status(const std::string& token) {

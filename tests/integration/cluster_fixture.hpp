@@ -81,6 +81,9 @@ class Cluster {
                         const std::string& token = "my client token");
 
   const std::filesystem::path& dir() const { return m_dir.path(); }
+  // From now on, build servers and clients reach the scheduler at https://, trusting the
+  // certificates in `trust_store` (SSL_CERT_FILE); the scheduler must then serve TLS ([tls]).
+  void reach_scheduler_over_https(const std::filesystem::path& trust_store);
 
  private:
   // The [builder] table (with its header) for server `index`.
@@ -88,6 +91,8 @@ class Cluster {
 
   TempDir m_dir;
   uint16_t m_scheduler_port = 0;
+  std::string m_scheduler_scheme = "http";
+  std::map<std::string, std::string> m_tls_env;  // for servers and clients
   std::unique_ptr<ChildProcess> m_scheduler;
   std::vector<std::unique_ptr<ChildProcess>> m_servers;
   std::vector<std::string> m_server_ids;

@@ -8,8 +8,10 @@
 #include <fmt/format.h>
 
 #include "cluster_fixture.hpp"
+#include "tls_identity.hpp"
 #include "wire.hpp"
 
+using namespace sccache;
 using namespace sccache::test;
 namespace fs = std::filesystem;
 
@@ -182,6 +184,61 @@ TEST_CASE("a server credential must name its server, and a throwing verifier is 
   CHECK(cluster.scheduler().running());
   CHECK(log_contains(cluster.scheduler(), "the auth plugin threw"));
   CHECK_FALSE(log_contains(cluster.scheduler(), "6.6.6.6:10501 registered"));
+}
+
+TEST_CASE("the scheduler serves https with the operator's certificate") {
+  Cluster cluster;
+  // The operator's certificate for 127.0.0.1 (self-signed here; the trust store vouches for it,
+  // as a company CA bundle would) and its private key.
+  auto material = transport_http::generate_tls_identity({"127.0.0.1"});
+  const fs::path certificate = cluster.dir() / "scheduler.pem";
+  const fs::path key = cluster.dir() / "scheduler.key";
+  write_file(certificate, material.identity.certificate_pem);
+  material.key.save("", key.string());
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
+  cluster.reach_scheduler_over_https(certificate);
+  cluster.start_scheduler(
+      "my client token", "my server token",
+      fmt::format("server_timeout_secs = 3\n[tls]\ncertificate_file = \"{}\"\nkey_file = \"{}\"\n",
+                  certificate.string(), key.string()));
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(1));
+  CHECK(log_contains(cluster.scheduler(), "listening on https://"));
+  CHECK(log_contains(cluster.scheduler(), material.identity.certificate_sha256));
+
+  // A compile goes remote through it, byte for byte as a local one.
+  const fs::path src = cluster.dir() / "src";
+  write_file(src / "tls.c", "int over_tls(int x) { return x * 7; }\n");
+  REQUIRE(run({"gcc", "-O2", "-c", "tls.c", "-o", "local.o"}, {}, src).exit_code == 0);
+  const fs::path config = cluster.client_config();
+  RunResult remote =
+      cluster.sccache_in(src, {"gcc", "-O2", "-c", "tls.c", "-o", "remote.o"}, config);
+  INFO(remote.err);
+  REQUIRE(remote.exit_code == 0);
+  CHECK(read_file(src / "remote.o") == read_file(src / "local.o"));
+  CHECK(cluster.sccache_in(src, {"--show-stats", "--json"}, config)
+            .out.find("\"remote_compiles\":1") != std::string::npos);
+
+  // Plain http to it gets nowhere; the scheduler keeps serving.
+  bool plain_http_answered = false;
+  try {
+    plain_http_answered =
+        http_call(cluster.scheduler_port(), "GET", "/api/v2/health").status == 200;
+  } catch (const std::exception&) {  // the TLS server hangs up on it
+  }
+  CHECK_FALSE(plain_http_answered);
+  CHECK(cluster.status().connected);
+}
+
+TEST_CASE("a [tls] table names its files, and errors name the key") {
+  Cluster cluster;
+  ChildProcess& scheduler = cluster.start_scheduler(
+      "my client token", "my server token",
+      "[tls]\ncertificate_file = \"/nonexistent/scheduler.pem\"\nkey_file = \"k.pem\"\n");
+  CHECK(scheduler.wait(std::chrono::seconds(20)) != 0);
+  CHECK(scheduler.stderr_text().find("key 'tls.certificate_file'") != std::string::npos);
+  CHECK(scheduler.stderr_text().find("cannot read /nonexistent/scheduler.pem") !=
+        std::string::npos);
 }
 
 TEST_CASE("the quickstart's scheduler.conf verbatim listens on the default port 10500") {

@@ -12,13 +12,14 @@
 //   host_context.hpp, config_section.hpp, ...). Bump it whenever any of them changes layout or
 //   vtables; the loader accepts only an exact match.
 //
-// History: 1 = first in-tree plugins; 2 = HostContext::identity() (the first installed SDK).
+// History: 1 = first in-tree plugins; 2 = HostContext::identity() (the first installed SDK);
+// 3 = ServerOptions::tls_certificate_file and tls_key_file.
 #ifndef SCCACHE_PLUGIN_ABI_H
 #define SCCACHE_PLUGIN_ABI_H
 
 #include <stdint.h>
 
-#define SCCACHE_PLUGIN_ABI_VERSION 2u
+#define SCCACHE_PLUGIN_ABI_VERSION 3u
 #define SCCACHE_PLUGIN_ENTRY_NAME "sccache_plugin_entry_v1"
 
 #ifdef __cplusplus

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <istream>
 #include <memory>
@@ -94,6 +95,11 @@ struct ServerOptions {
   // addresses or DNS names) go into the certificate's subjectAltName.
   bool tls = false;
   std::vector<std::string> tls_names;
+  // With tls: serve an operator's certificate instead (PEM, the server's first, then any
+  // intermediates) with its unencrypted PEM private key; tls_names are then unused. start()
+  // throws TransportError naming the file if either cannot be used.
+  std::filesystem::path tls_certificate_file;
+  std::filesystem::path tls_key_file;
 };
 
 class TransportServer {

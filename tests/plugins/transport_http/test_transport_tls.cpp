@@ -129,3 +129,80 @@ TEST_CASE("a TLS client against a plain server fails cleanly") {
     CHECK(std::chrono::steady_clock::now() - started < 15s);
   }
 }
+
+namespace {
+
+// An operator's certificate as a CA would issue one: RSA-2048, for 127.0.0.1, written as PEM
+// files (certificate, unencrypted key). Self-signed here; the test trusts it directly.
+void write_rsa_identity(const std::filesystem::path& certificate_file,
+                        const std::filesystem::path& key_file) {
+  EVP_PKEY* key = EVP_RSA_gen(2048);
+  REQUIRE(key != nullptr);
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 4711);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509_set_pubkey(cert, key);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "IP:127.0.0.1");
+  REQUIRE(san != nullptr);
+  X509_add_ext(cert, san, -1);
+  X509_EXTENSION_free(san);
+  REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
+  FILE* out = std::fopen(certificate_file.c_str(), "w");
+  PEM_write_X509(out, cert);
+  std::fclose(out);
+  out = std::fopen(key_file.c_str(), "w");
+  PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(out);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+}
+
+}  // namespace
+
+TEST_CASE("TLS with an operator's certificate and key from files") {
+  Env env;
+  const auto certificate = env.temp / "scheduler.pem";
+  const auto key = env.temp / "scheduler.key";
+  write_rsa_identity(certificate, key);
+  sccache::ServerOptions options;
+  options.tls = true;
+  options.tls_certificate_file = certificate;
+  options.tls_key_file = key;
+  auto server = env.server(options);
+  add_ping(*server);
+  server->start();
+  REQUIRE(server->tls_identity().has_value());
+  CHECK(server->tls_identity()->certificate_pem == sccache::test::read_file(certificate));
+  sccache::test::ScopedEnv trust("SSL_CERT_FILE", certificate.string());
+  expect_ping(*env.client(), Endpoint{true, "127.0.0.1", server->port(), ""});
+  server->stop();
+
+  // A key that is not the certificate's, or a file that is missing, stops start() naming it.
+  const auto other_certificate = env.temp / "other.pem";
+  const auto other_key = env.temp / "other.key";
+  write_rsa_identity(other_certificate, other_key);
+  options.tls_key_file = other_key;
+  try {
+    env.server(options)->start();
+    FAIL("a key that does not match the certificate was accepted");
+  } catch (const TransportError& e) {
+    CHECK(std::string(e.what()).find("other.key does not belong to the certificate") !=
+          std::string::npos);
+  }
+  options.tls_certificate_file = env.temp / "missing.pem";
+  try {
+    env.server(options)->start();
+    FAIL("a missing certificate file was accepted");
+  } catch (const TransportError& e) {
+    CHECK(std::string(e.what()).find("missing.pem") != std::string::npos);
+  }
+}
