@@ -290,15 +290,27 @@ class JwksServer {
   std::atomic<bool> m_drip{false};
 };
 
+// A jwt_validate verifier whose keys come from a local provider that publishes `first` (and
+// knows nothing of `second` until told).
+struct ProviderFixture {
+  SigningKey first{SigningKey::Kind::rsa2048, "first"};
+  SigningKey second{SigningKey::Kind::ec_p256, "second"};
+  JwksServer idp;
+  std::unique_ptr<JwtFixture> config;
+  std::unique_ptr<CredentialVerifier> verifier;
+
+  ProviderFixture() {
+    idp.set(jwks({&first}));
+    config = std::make_unique<JwtFixture>(validate_table("jwks_url = \"" + idp.url() + "\""));
+    verifier = config->verifier("jwt_validate", AuthRole::client_verifier);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("jwt_validate fetches the JWKS URL and follows a key rotation, rate-limited") {
-  SigningKey first(SigningKey::Kind::rsa2048, "first");
-  SigningKey second(SigningKey::Kind::ec_p256, "second");
-  JwksServer idp;
-  idp.set(jwks({&first}));
-  JwtFixture f(validate_table("jwks_url = \"" + idp.url() + "\""));
-  auto verifier = f.verifier("jwt_validate", AuthRole::client_verifier);
+  ProviderFixture provider;
+  auto& [first, second, idp, config, verifier] = provider;
   CHECK(idp.fetches() == 1);
   CHECK(check(*verifier, first.mint(claims())).accepted);
   CHECK(idp.fetches() == 1);  // known key ids need no fetch
@@ -362,13 +374,9 @@ TEST_CASE("jwt_validate config errors name file, line and key") {
 }
 
 TEST_CASE("a stalled JWKS provider never holds a client's request for long") {
-  SigningKey first(SigningKey::Kind::rsa2048, "first");
-  SigningKey second(SigningKey::Kind::ec_p256, "second");
-  JwksServer idp;
-  idp.set(jwks({&first}));
+  ProviderFixture provider;
+  auto& [first, second, idp, config, verifier] = provider;
   {
-    JwtFixture f(validate_table("jwks_url = \"" + idp.url() + "\""));
-    auto verifier = f.verifier("jwt_validate", AuthRole::client_verifier);
     idp.drip();
     // An unknown key id asks for a fetch, which stalls: the request waits a few seconds at most,
     // and tokens signed with known keys are not held up at all meanwhile.
