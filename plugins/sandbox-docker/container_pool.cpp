@@ -73,6 +73,20 @@ void ContainerPool::discard(const std::string& id) {
   m_wake.notify_one();
 }
 
+void ContainerPool::flush(const std::string& toolchain) {
+  std::lock_guard lock(m_mutex);
+  auto it = m_pools.find(toolchain);
+  if (it == m_pools.end()) {
+    return;
+  }
+  for (auto& container : it->second.warm) {
+    m_removals.push_back(std::move(container.id));
+  }
+  it->second.warm.clear();
+  m_wake.notify_all();
+  refill_locked(toolchain, it->second);
+}
+
 void ContainerPool::drain(const std::string& toolchain) {
   std::deque<WarmContainer> doomed;
   {

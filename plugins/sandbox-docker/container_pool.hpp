@@ -44,6 +44,9 @@ class ContainerPool {
   void fill(const std::string& toolchain, const std::string& image);
   // Removes a used container in the background.
   void discard(const std::string& id);
+  // Removes the warm containers of `toolchain` in the background and starts new ones: one of them
+  // was found dead (an engine restart kills them all).
+  void flush(const std::string& toolchain);
   // Stops keeping containers for `toolchain`: waits for the starts in flight and removes its warm
   // containers before returning (its image is about to go).
   void drain(const std::string& toolchain);

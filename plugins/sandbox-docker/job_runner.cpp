@@ -36,7 +36,11 @@ SandboxResult run_job(const JobContext& context, const std::string& image, const
   const auto start = Clock::now();
   const auto deadline = start + job.timeout;
   for (int attempt = 0;; ++attempt) {
-    ContainerPool::Taken taken = context.pool.take(job.toolchain_id, image);
+    // A retry runs in a container started now: the pool's may all be dead (see below).
+    ContainerPool::Taken taken =
+        attempt == 0
+            ? context.pool.take(job.toolchain_id, image)
+            : ContainerPool::Taken{context.engine.launch_container(image, job.toolchain_id), false};
     const std::string id = taken.container.id;
     try {
       SandboxResult result = run_in(*taken.container.connection, context, job, paths, deadline);
@@ -56,8 +60,12 @@ SandboxResult run_job(const JobContext& context, const std::string& image, const
       if (!taken.was_warm || attempt > 0) {
         throw;
       }
-      context.logger->warn("warm container {} was gone ({}); retrying in a fresh one",
-                           id.substr(0, 12), e.what());
+      // What killed it (an engine restart, usually) killed its siblings in the pool as well.
+      context.pool.flush(job.toolchain_id);
+      context.logger->warn(
+          "warm container {} was gone ({}); replacing the warm containers of toolchain {} and "
+          "retrying in a fresh one",
+          id.substr(0, 12), e.what(), job.toolchain_id);
     } catch (...) {
       context.pool.discard(id);
       throw;

@@ -184,6 +184,34 @@ TEST_CASE("a warm container that died while it waited is replaced, and the job s
   CHECK(r.stdout_data == "still works\n");
 }
 
+TEST_CASE("after an engine restart no job runs into the pool's other dead containers") {
+  require_docker_engine();
+  TestSandbox sandbox("pool_size = 3\n");
+  sandbox->check_ready();
+  const auto& tc = small_toolchain();
+  sandbox->prepare_toolchain(tc.id, tc.archive);
+  REQUIRE(
+      wait_until([&] { return sandbox.running_containers(tc.id) == 3; }, std::chrono::seconds(30)));
+  for (const auto& id : sandbox.engine().containers(tc.id)) {  // as an engine restart would
+    sandbox.engine().client().call("POST", "/containers/" + id + "/kill");
+  }
+  REQUIRE(
+      wait_until([&] { return sandbox.running_containers(tc.id) == 0; }, std::chrono::seconds(20)));
+  // The first job finds its warm container dead; the pool's two others are dead too, so it and
+  // the jobs after it run in fresh containers, and the dead ones go.
+  for (int i = 0; i < 3; ++i) {
+    TestJob t(tc.id, "/", {"/bin/bash", "-c", "echo still works"});
+    SandboxResult r = sandbox->run(t.job);
+    CHECK(r.stdout_data == "still works\n");
+  }
+  CHECK(wait_until(
+      [&] {
+        return sandbox.engine().containers(tc.id).size() == 3 &&
+               sandbox.running_containers(tc.id) == 3;
+      },
+      std::chrono::seconds(30)));
+}
+
 TEST_CASE("archives that claim the helper's directory are refused and leave no image") {
   // The other unsafe archives are in the conformance suite; /.sccache-dist holds the job
   // containers' PID 1 helper, which a toolchain must not replace.
