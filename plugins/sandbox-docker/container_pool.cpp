@@ -131,7 +131,11 @@ void ContainerPool::worker() {
       std::string id = std::move(m_removals.front());
       m_removals.pop_front();
       lock.unlock();
-      m_engine.remove_container(id);
+      try {
+        m_engine.remove_container(id);
+      } catch (...) {  // an exception leaving the thread would end the process
+        log_failure("cannot remove container", id);
+      }
     }
     lock.lock();
     --m_busy;
@@ -143,8 +147,8 @@ void ContainerPool::start_one(const StartTask& task) {
   WarmContainer container;
   try {
     container = m_engine.launch_container(task.image, task.toolchain);
-  } catch (const SandboxError& e) {
-    m_logger->warn("cannot start a warm container for toolchain {}: {}", task.toolchain, e.what());
+  } catch (...) {  // whatever it is, the bookkeeping below must happen
+    log_failure("cannot start a warm container for toolchain", task.toolchain);
   }
   std::unique_lock lock(m_mutex);
   auto it = m_pools.find(task.toolchain);
@@ -159,6 +163,19 @@ void ContainerPool::start_one(const StartTask& task) {
   lock.unlock();
   if (!keep && container.connection != nullptr) {
     m_engine.remove_container(container.id);
+  }
+}
+
+void ContainerPool::log_failure(const char* what, const std::string& subject) const noexcept {
+  try {
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      m_logger->warn("{} {}: {}", what, subject, e.what());
+    } catch (...) {
+      m_logger->warn("{} {}: an unknown exception", what, subject);
+    }
+  } catch (...) {  // logging failed as well (out of memory): nothing more to do
   }
 }
 

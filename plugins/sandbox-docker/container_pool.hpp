@@ -70,6 +70,10 @@ class ContainerPool {
   void refill_locked(const std::string& toolchain, Pool& pool);
   void worker();
   void start_one(const StartTask& task);
+  // Logs the exception being handled (call it in a catch block only) as a warning: "<what>
+  // <subject>: <exception>". A background task's exception must not leave its thread: that would
+  // end the process.
+  void log_failure(const char* what, const std::string& subject) const noexcept;
 
   const EngineApi& m_engine;
   const unsigned m_pool_size;

@@ -212,7 +212,10 @@ WarmContainer EngineApi::launch_container(const std::string& image,
     throw ImageGone(EngineClient::describe_failure("POST", create, response));
   }
   auto created = EngineClient::json_body("POST", create, response);
-  WarmContainer container{created->getValue<std::string>("Id"), nullptr};
+  WarmContainer container{created->optValue<std::string>("Id", ""), nullptr};
+  if (container.id.empty()) {
+    throw SandboxError("Docker engine: POST /containers/create: the answer names no container");
+  }
   try {
     container.connection = m_client.attach(
         fmt::format("/containers/{}/attach?stream=1&stdin=1&stdout=1&stderr=1", container.id),
@@ -244,7 +247,7 @@ void EngineApi::remove_container(const std::string& id) const {
       m_logger->warn("cannot remove container {}: {}", id,
                      EngineClient::describe_failure("DELETE", "/containers", response));
     }
-  } catch (const SandboxError& e) {
+  } catch (const std::exception& e) {
     m_logger->warn("cannot remove container {}: {}", id, e.what());
   }
 }
@@ -269,11 +272,19 @@ std::vector<std::string> EngineApi::list_ids(const std::string& collection,
   if (response.status != 200) {
     throw SandboxError(EngineClient::describe_failure("GET", path, response));
   }
-  Poco::JSON::Parser parser;
-  auto list = parser.parse(response.body).extract<Array::Ptr>();
   std::vector<std::string> ids;
-  for (unsigned i = 0; i < list->size(); ++i) {
-    ids.push_back(list->getObject(i)->getValue<std::string>("Id"));
+  try {
+    Poco::JSON::Parser parser;
+    auto list = parser.parse(response.body).extract<Array::Ptr>();
+    for (unsigned i = 0; i < list->size(); ++i) {
+      auto item = list->getObject(i);
+      if (!item || !item->has("Id")) {
+        throw SandboxError("an entry without an \"Id\"");
+      }
+      ids.push_back(item->getValue<std::string>("Id"));
+    }
+  } catch (const std::exception& e) {
+    throw SandboxError(fmt::format("Docker engine: GET {}: unreadable answer: {}", path, e.what()));
   }
   return ids;
 }

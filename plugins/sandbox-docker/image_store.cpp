@@ -60,20 +60,27 @@ void ImageStore::prepare(const std::string& id, const fs::path& archive) {
     m_entries[id] = Entry{};  // importing, by this thread
     m_entries[id].import = ++m_imports;
   }
+  // Other calls for `id` wait while its entry says "importing": whatever ends this call before
+  // the import is done (a failed import, an exception while evicting) must erase the entry.
+  struct EraseUnlessImported {
+    ImageStore& store;
+    const std::string& id;
+    bool imported = false;
+    ~EraseUnlessImported() {
+      if (!imported) {
+        std::lock_guard lock(store.m_mutex);
+        store.m_entries.erase(id);
+        store.m_changed.notify_all();
+      }
+    }
+  } guard{*this, id};
   for (const auto& [victim, image] : victims) {
     remove(victim, image);
   }
-  std::string image;
-  try {
-    image = import(id, archive);
-  } catch (...) {
-    std::lock_guard lock(m_mutex);
-    m_entries.erase(id);
-    m_changed.notify_all();
-    throw;
-  }
+  const std::string image = import(id, archive);
   {
     std::lock_guard lock(m_mutex);
+    guard.imported = true;
     Entry& entry = m_entries[id];
     entry.state = State::ready;
     entry.image = image;
@@ -95,7 +102,7 @@ std::string ImageStore::import(const std::string& id, const fs::path& archive) {
       for (const auto& partial : m_engine.images(id)) {
         m_engine.remove_image(partial);
       }
-    } catch (const SandboxError& cleanup) {
+    } catch (const std::exception& cleanup) {
       m_logger->warn("cannot remove a failed image of toolchain {}: {}", id, cleanup.what());
     }
     throw SandboxError(fmt::format("cannot make the image of toolchain {} from {}: {}", id,
@@ -215,14 +222,20 @@ void ImageStore::release(const std::string& id, uint64_t import) {
 }
 
 void ImageStore::remove(const std::string& id, const std::string& image) {
+  // Failures are logged: the entry is gone already, and the image goes at the next start's
+  // sweep of leftovers at the latest.
   m_pool.drain(id);
   try {
     for (const auto& container : m_engine.containers(id)) {
       m_engine.remove_container(container);  // used ones not removed yet
     }
+  } catch (const std::exception& e) {
+    m_logger->warn("cannot remove the containers of toolchain {}: {}", id, e.what());
+  }
+  try {
     m_engine.remove_image(image);
     m_logger->info("evicted toolchain {} (image {})", id, image.substr(0, 19));
-  } catch (const SandboxError& e) {
+  } catch (const std::exception& e) {
     m_logger->warn("cannot remove the image of toolchain {}: {}", id, e.what());
   }
 }
