@@ -20,6 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr const char* k_accepted_archives =
+    " (toolchain archives are tars: plain, or compressed with gzip, xz or zstd)";
+
 struct ReaderDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -159,7 +162,44 @@ class ImageWriter {
   std::set<std::string> m_paths;
 };
 
-void copy_data(archive* in, ImageWriter& writer, const std::string& path, const std::string& name) {
+// Counts an archive's entries and uncompressed file bytes against the layout's caps.
+class ArchiveBudget {
+ public:
+  ArchiveBudget(const ImageLayout& layout, const std::string& name)
+      : m_layout(layout), m_name(name) {}
+
+  void entry() {
+    if (++m_entries > m_layout.max_entries) {
+      throw SandboxError(
+          fmt::format("refusing to import {}: more than {} entries", m_name, m_layout.max_entries));
+    }
+  }
+  // An entry's declared size, before any of it is copied.
+  void expect(uint64_t size) const {
+    if (size > m_layout.max_bytes - m_bytes) {
+      too_many_bytes();
+    }
+  }
+  void bytes(uint64_t size) {
+    expect(size);
+    m_bytes += size;
+  }
+  uint64_t entries() const { return m_entries; }
+
+ private:
+  [[noreturn]] void too_many_bytes() const {
+    throw SandboxError(fmt::format("refusing to import {}: more than {} MiB uncompressed", m_name,
+                                   m_layout.max_bytes >> 20));
+  }
+
+  const ImageLayout& m_layout;
+  const std::string& m_name;
+  uint64_t m_entries = 0;
+  uint64_t m_bytes = 0;
+};
+
+void copy_data(archive* in, ImageWriter& writer, const std::string& path, const std::string& name,
+               ArchiveBudget& budget) {
   char buffer[65536];
   while (true) {
     la_ssize_t n = archive_read_data(in, buffer, sizeof buffer);
@@ -169,12 +209,15 @@ void copy_data(archive* in, ImageWriter& writer, const std::string& path, const 
     if (n < 0) {
       throw SandboxError(fmt::format("cannot read {} (entry {}): {}", name, path, message_of(in)));
     }
+    budget.bytes(static_cast<uint64_t>(n));
     writer.data(buffer, static_cast<size_t>(n), path);
   }
 }
 
 // Rewrites one archive entry into the image: clean paths, root's, safe modes.
-void copy_entry(archive* in, archive_entry* e, ImageWriter& writer, const std::string& name) {
+void copy_entry(archive* in, archive_entry* e, ImageWriter& writer, const std::string& name,
+                ArchiveBudget& budget) {
+  budget.entry();
   auto path = clean_path(archive_entry_pathname(e), name);
   if (!path) {
     return;  // the root directory itself
@@ -206,9 +249,13 @@ void copy_entry(archive* in, archive_entry* e, ImageWriter& writer, const std::s
   archive_entry_acl_clear(e);
   archive_entry_set_fflags(e, 0, 0);
   archive_entry_set_perm(e, archive_entry_perm(e) & 0755);
+  const bool has_data = type == AE_IFREG && archive_entry_size(e) > 0;
+  if (has_data) {
+    budget.expect(static_cast<uint64_t>(archive_entry_size(e)));  // refused before it is copied
+  }
   writer.entry(e, *path);
-  if (type == AE_IFREG && archive_entry_size(e) > 0) {
-    copy_data(in, writer, *path, name);
+  if (has_data) {
+    copy_data(in, writer, *path, name, budget);
   }
 }
 
@@ -220,13 +267,19 @@ void write_image_tar(const fs::path& archive_path, const ImageLayout& layout, st
   if (!in) {
     throw SandboxError("libarchive: out of memory");
   }
-  archive_read_support_filter_all(in.get());
-  archive_read_support_format_all(in.get());
+  // What clients send: a tar, plain or compressed. No other format's parser and no external
+  // decompressor (libarchive runs lrzip, lzop, grzip, ... as programs) sees a client's upload.
+  archive_read_support_filter_none(in.get());
+  archive_read_support_filter_gzip(in.get());
+  archive_read_support_filter_xz(in.get());
+  archive_read_support_filter_zstd(in.get());
+  archive_read_support_format_tar(in.get());
   if (archive_read_open_filename(in.get(), archive_path.c_str(), 65536) != ARCHIVE_OK) {
-    throw SandboxError(
-        fmt::format("cannot open {}: {}", archive_path.string(), message_of(in.get())));
+    throw SandboxError(fmt::format("cannot open {}: {}{}", archive_path.string(),
+                                   message_of(in.get()), k_accepted_archives));
   }
   ImageWriter writer(layout, out, name);
+  ArchiveBudget budget(layout, name);
   while (true) {
     archive_entry* e = nullptr;
     int rc = archive_read_next_header(in.get(), &e);
@@ -234,9 +287,14 @@ void write_image_tar(const fs::path& archive_path, const ImageLayout& layout, st
       break;
     }
     if (rc < ARCHIVE_WARN) {
-      throw SandboxError(fmt::format("cannot read {}: {}", name, message_of(in.get())));
+      throw SandboxError(
+          fmt::format("cannot read {}: {}{}", name, message_of(in.get()), k_accepted_archives));
     }
-    copy_entry(in.get(), e, writer, name);
+    copy_entry(in.get(), e, writer, name, budget);
+  }
+  if (budget.entries() == 0) {  // also what the tar reader makes of a file that starts with zeros
+    throw SandboxError(
+        fmt::format("refusing to import {}: it holds nothing{}", name, k_accepted_archives));
   }
   writer.finish();
 }

@@ -8,6 +8,10 @@
 //    extended attributes and ACLs are dropped. The job's user can change nothing of the
 //    toolchain; the helper gives it the directories its inputs, cwd and outputs need;
 //  - /.sccache-dist/init is the helper (root, 0555).
+//
+// Archives are client uploads: only tar (plain, gzip, xz or zstd) is read, so no other format's
+// parser (zip, rar, 7z, iso, mtree, ...) nor an external decompressor ever runs on one, and their
+// entries and uncompressed bytes are capped, so a decompression bomb cannot fill the engine.
 #pragma once
 
 #include <cstdint>
@@ -19,10 +23,15 @@ namespace sccache::sandbox_docker {
 
 struct ImageLayout {
   std::string_view helper;  // sccache-docker-init's bytes
+  // The most entries, and file bytes (uncompressed), a toolchain archive may hold. Tests lower
+  // them.
+  uint64_t max_entries = 500000;
+  uint64_t max_bytes = uint64_t{8} << 30;
 };
 
-// Reads `archive` (a tar, possibly compressed: whatever libarchive reads) and writes the image's
-// uncompressed tar to `out`. Failure: SandboxError naming the archive and the entry.
+// Reads `archive` (a tar, plain or compressed with gzip, xz or zstd, not empty) and writes the
+// image's uncompressed tar to `out`. Failure: SandboxError naming the archive (and the entry, or
+// the limit).
 void write_image_tar(const std::filesystem::path& archive, const ImageLayout& layout,
                      std::ostream& out);
 
