@@ -17,7 +17,8 @@
 //   u32 n, n strings        the outputs to collect (absolute, lexically normal)
 //   entries, each: u8 kind, string path (absolute, lexically normal), then
 //     k_entry_directory     u32 mode; created if missing (an existing directory, or a symlink
-//                           to one, is kept); either way it becomes the job user's
+//                           to one, is kept); it becomes the job user's unless a symlink led
+//                           to it and it was there before (a toolchain's stays root's)
 //     k_entry_directory_if_possible  the same, but failing is not an error (the compiler
 //                           reports that it cannot write there)
 //     k_entry_file          u32 mode, u64 size, size bytes; replaces what is there; the job's

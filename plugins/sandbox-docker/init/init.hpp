@@ -3,6 +3,7 @@
 // Only libc is used. Everything runs in the one helper process (or a child it forks).
 #pragma once
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <sys/types.h>
@@ -30,6 +31,21 @@ void read_exact(void* data, size_t size);  // exits quietly if the plugin went a
 uint64_t read_uint(int bytes);
 char* read_string();  // malloc'ed, NUL-terminated
 char** read_list();   // malloc'ed, NULL-terminated
+
+// directories.cpp
+struct ResolvedDirectory {
+  int fd = -1;                   // O_PATH; the caller closes it
+  char physical[PATH_MAX] = {};  // its path with no symlink in it ("" for "/")
+  bool created = false;          // by this call
+  bool through_symlink = false;  // a symlink was on the way
+};
+// Resolves the absolute `path` to a directory as the kernel would inside the container, but one
+// component at a time with O_NOFOLLOW, so the caller knows whether a symlink led there (one may
+// lead to any directory of the toolchain, which must stay root's). With `create`, the last
+// component of `path` is made (mode `mode`) if it is missing; nothing is ever created in a
+// symlink's target (a symlink to nowhere is an error, as is a symlink loop). False with errno
+// set if `path` is not a directory.
+bool resolve_directory(const char* path, bool create, mode_t mode, ResolvedDirectory& dir);
 
 // inputs.cpp: places the request's entries at "/" and gives them to the job's user.
 void receive_inputs();

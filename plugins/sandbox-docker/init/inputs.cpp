@@ -18,11 +18,6 @@ namespace proto = protocol;
 
 namespace {
 
-bool is_directory(const char* path) {
-  struct stat st {};
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 // Removes what is at `path` unless it is a directory (inputs replace toolchain files, as an upper
 // layer does).
 void clear_path(const char* path) {
@@ -32,14 +27,26 @@ void clear_path(const char* path) {
   }
 }
 
-void give_to_job(const char* path, bool follow) {
-  if ((follow ? chown(path, g_uid, g_gid) : lchown(path, g_uid, g_gid)) != 0) {
+// Gives the directory at `physical` (a path without symlinks, "" for "/") to the job's user,
+// changing the directory itself, never what a symlink there would lead to.
+void give_directory_to_job(const char* physical) {
+  ResolvedDirectory dir;
+  const char* path = physical[0] != '\0' ? physical : "/";
+  if (!resolve_directory(path, false, 0, dir)) {
     fail("cannot hand to the job's user", path, errno);
+  }
+  int result = dir.through_symlink ? -1 : fchownat(dir.fd, "", g_uid, g_gid, AT_EMPTY_PATH);
+  int error = dir.through_symlink ? ELOOP : errno;
+  close(dir.fd);
+  if (result != 0) {
+    fail("cannot hand to the job's user", path, error);
   }
 }
 
 // Directories are given to the job's user only once every input is in place: this process (root
-// without CAP_DAC_OVERRIDE) could not create anything in them afterwards.
+// without CAP_DAC_OVERRIDE) could not create anything in them afterwards. They are kept by their
+// physical paths: nothing but this process changes the container's files until the job starts,
+// and it never replaces a directory.
 struct PathList {
   char** items = nullptr;
   size_t size = 0;
@@ -90,7 +97,7 @@ void receive_inputs() {
     uint8_t kind = static_cast<uint8_t>(read_uint(1));
     if (kind == proto::k_entry_end) {
       for (size_t i = 0; i < g_job_directories.size; ++i) {
-        give_to_job(g_job_directories.items[i], true);
+        give_directory_to_job(g_job_directories.items[i]);
       }
       return;
     }
@@ -100,12 +107,19 @@ void receive_inputs() {
     }
     if (kind == proto::k_entry_directory || kind == proto::k_entry_directory_if_possible) {
       mode_t mode = static_cast<mode_t>(read_uint(4));
-      bool made = mkdir(path, mode & 0777) == 0 || (errno == EEXIST && is_directory(path));
-      if (made) {
-        give_later(path);
-        continue;  // `path` is kept
-      }
-      if (kind == proto::k_entry_directory) {
+      ResolvedDirectory dir;
+      if (resolve_directory(path, true, mode & 0777, dir)) {
+        close(dir.fd);
+        // A directory reached through a symlink stays its owner's (a toolchain's directory is
+        // root's), unless it was made now.
+        if (dir.created || !dir.through_symlink) {
+          char* physical = strdup(dir.physical);
+          if (physical == nullptr) {
+            die("out of memory");
+          }
+          give_later(physical);
+        }
+      } else if (kind == proto::k_entry_directory) {
         fail("cannot create directory", path, errno);
       }
     } else if (kind == proto::k_entry_file) {
@@ -114,10 +128,9 @@ void receive_inputs() {
     } else if (kind == proto::k_entry_symlink) {
       char* target = read_string();
       clear_path(path);
-      if (symlink(target, path) != 0) {
+      if (symlink(target, path) != 0 || lchown(path, g_uid, g_gid) != 0) {
         fail("cannot create symlink", path, errno);
       }
-      give_to_job(path, false);
       free(target);
     } else {
       fail("protocol error: unknown entry for", path, EPROTO);

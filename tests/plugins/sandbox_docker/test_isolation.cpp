@@ -97,3 +97,38 @@ TEST_CASE("outputs over the limits are refused before any is sent; no file passe
   error = sandbox_error([&] { run_bash("exec truncate -s 5G huge.o"); });
   CHECK(error.find("more than 4096 MiB (RLIMIT_FSIZE)") != std::string::npos);
 }
+
+TEST_CASE("a symlink in the inputs never gives a toolchain directory to the job") {
+  // The helper (root) gives the job's user the directories of its inputs and cwd. Reached through
+  // an input symlink, /work/esc is the toolchain's /usr/bin, which must stay root's.
+  require_docker_engine();
+  TestJob t(full_toolchain().id, "/work/esc",
+            {"/bin/bash", "-c",
+             "[ -O /usr/bin ] && echo owned; [ -O /work/new ] && echo new owned; "
+             "echo x > /usr/bin/planted || echo cannot plant"});
+  fs::create_directories(t.job.inputs_root / "work");
+  fs::create_symlink("/usr/bin", t.job.inputs_root / "work/esc");
+  t.job.outputs = {"/work/new/out.o"};  // /work/new is made for it, so it is the job's
+  SandboxResult r = shared_sandbox()->run(t.job);
+  INFO(r.stderr_data);
+  CHECK(r.stdout_data == "new owned\ncannot plant\n");
+
+  // A directory made through a symlink is the job's: /work/link -> /work/real, cwd /work/link/dir.
+  TestJob made(full_toolchain().id, "/work/link/dir", {"/bin/bash", "-c", "echo made > out.o"});
+  fs::create_directories(made.job.inputs_root / "work/real");
+  fs::create_symlink("real", made.job.inputs_root / "work/link");
+  made.job.outputs = {"out.o"};
+  SandboxResult m = shared_sandbox()->run(made.job);
+  CHECK(m.exit_code == 0);
+  CHECK(m.collected == std::vector<std::string>{"/work/link/dir/out.o"});
+
+  // A symlink to nowhere where a directory is needed, or a loop, is an error, not a directory.
+  for (const char* target : {"/no/such/dir", "loop"}) {
+    TestJob bad(full_toolchain().id, "/work/loop/dir", {"/bin/bash", "-c", "true"});
+    fs::create_directories(bad.job.inputs_root / "work");
+    fs::create_symlink(target, bad.job.inputs_root / "work/loop");
+    CHECK(sandbox_error([&] {
+            shared_sandbox()->run(bad.job);
+          }).find("cannot create directory /work/loop") != std::string::npos);
+  }
+}
