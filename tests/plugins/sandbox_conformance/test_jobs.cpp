@@ -197,14 +197,19 @@ TEST_CASE("timeouts and jobs that cannot start are sandbox errors", "[conformanc
 TEST_CASE("a job's streams and outputs are bounded; past a limit it is a sandbox error",
           "[conformance]") {
   require_backend();
-  // stdout and stderr: k_max_job_stream_bytes each.
-  const std::string mib =
-      "x=$(printf '%1048576s' ''); for ((i = 0; i < 65; ++i)); do echo -n \"$x\"";
-  CHECK(sandbox_error([&] { run_bash(mib + "; done"); }).find("to stdout") != std::string::npos);
-  CHECK(sandbox_error([&] { run_bash(mib + " >&2; done"); }).find("to stderr") !=
+  // stdout and stderr: k_max_job_stream_bytes each; exactly that much is fine.
+  static_assert(k_max_job_stream_bytes == uint64_t{64} << 20);
+  auto write_mib = [](int mib) {
+    return "x=$(printf '%1048576s' ''); for ((i = 0; i < " + std::to_string(mib) +
+           "; ++i)); do printf '%s' \"$x\"; done";
+  };
+  SandboxResult at_limit = run_bash(write_mib(64) + "; echo the end >&2");
+  CHECK(at_limit.exit_code == 0);
+  CHECK(at_limit.stdout_data.size() == k_max_job_stream_bytes);
+  CHECK(at_limit.stderr_data == "the end\n");
+  CHECK(sandbox_error([&] { run_bash(write_mib(65)); }).find("to stdout") != std::string::npos);
+  CHECK(sandbox_error([&] { run_bash("{ " + write_mib(65) + "; } >&2"); }).find("to stderr") !=
         std::string::npos);
-  SandboxResult small = run_bash("echo fine");
-  CHECK(small.stdout_data == "fine\n");
 
   // One output over k_max_job_output_file_bytes, or all of them over k_max_job_outputs_bytes
   // (sparse files: cheap to make, but they would become real blocks on the build server).
@@ -214,11 +219,12 @@ TEST_CASE("a job's streams and outputs are bounded; past a limit it is a sandbox
     run_bash("truncate -s 1025M big.o && truncate -s 1M fine.o", {"fine.o", "big.o"});
   });
   CHECK(too_big.find("big.o") != std::string::npos);
-  std::string too_many = sandbox_error([&] {
-    run_bash("for i in 1 2 3 4 5; do truncate -s 1000M part$i.o; done",
-             {"part1.o", "part2.o", "part3.o", "part4.o", "part5.o"});
-  });
-  CHECK(too_many != "(no SandboxError)");
+  // Each within the limit for one file, together over it: refused before anything is copied.
+  TestJob parts(full_toolchain().id, "/work",
+                {"/bin/bash", "-c", "for i in 1 2 3 4 5; do truncate -s 1000M part$i.o; done"});
+  parts.job.outputs = {"part1.o", "part2.o", "part3.o", "part4.o", "part5.o"};
+  CHECK(sandbox_error([&] { shared()->run(parts.job); }) != "(no SandboxError)");
+  CHECK(fs::is_empty(parts.job.outputs_root));
   SandboxResult within = run_bash("truncate -s 10M sparse.o", {"sparse.o"});
   CHECK(within.collected == std::vector<std::string>{"/work/dir/sparse.o"});
   CHECK(shared().finished_jobs_cleaned_up());
