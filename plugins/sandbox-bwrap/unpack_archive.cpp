@@ -22,9 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t k_max_toolchain_entries = 500000;
-constexpr uint64_t k_max_toolchain_bytes = uint64_t{8} << 30;
-
 constexpr int k_extract_flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
                                 ARCHIVE_EXTRACT_TIME;

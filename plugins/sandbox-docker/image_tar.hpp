@@ -19,14 +19,16 @@
 #include <iosfwd>
 #include <string_view>
 
+#include "sccache/sandbox.hpp"
+
 namespace sccache::sandbox_docker {
 
 struct ImageLayout {
   std::string_view helper;  // sccache-docker-init's bytes
-  // The most entries, and file bytes (uncompressed), a toolchain archive may hold. Tests lower
-  // them.
-  uint64_t max_entries = 500000;
-  uint64_t max_bytes = uint64_t{8} << 30;
+  // The most entries, and file bytes (uncompressed), a toolchain archive may hold: the sandbox
+  // contract's limits. Tests lower them.
+  uint64_t max_entries = k_max_toolchain_entries;
+  uint64_t max_bytes = k_max_toolchain_bytes;
 };
 
 // Reads `archive` (a tar, plain or compressed with gzip, xz or zstd, not empty) and writes the

@@ -32,6 +32,10 @@ class SandboxError : public std::runtime_error {
 inline constexpr uint64_t k_max_job_stream_bytes = uint64_t{64} << 20;      // stdout; stderr: each
 inline constexpr uint64_t k_max_job_output_file_bytes = uint64_t{1} << 30;  // one output file
 inline constexpr uint64_t k_max_job_outputs_bytes = uint64_t{4} << 30;      // all outputs
+// What a toolchain archive may unpack to (entries; bytes of file data, uncompressed), so that a
+// decompression bomb cannot fill a build server's disk. Past either, prepare_toolchain() throws.
+inline constexpr uint64_t k_max_toolchain_entries = 500000;
+inline constexpr uint64_t k_max_toolchain_bytes = uint64_t{8} << 30;
 
 struct SandboxJob {
   std::string toolchain_id;            // prepared with prepare_toolchain() before run()
