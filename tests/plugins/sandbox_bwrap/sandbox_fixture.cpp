@@ -55,8 +55,4 @@ TestSandbox& shared_sandbox() {
   return sandbox;
 }
 
-SandboxResult run_bash(const std::string& script, std::vector<std::string> outputs) {
-  return run_bash_in(*shared_sandbox(), script, std::move(outputs));
-}
-
 }  // namespace sccache::test::bwrap

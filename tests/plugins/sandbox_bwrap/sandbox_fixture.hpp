@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "sccache/config_section.hpp"
 #include "sccache/host_context.hpp"
@@ -44,10 +43,8 @@ class TestSandbox {
 std::unique_ptr<Sandbox> create_sandbox(const std::string& toml_text, HostContext& host,
                                         toml::table& keep_alive);
 
-// A ready sandbox with full_toolchain() prepared, shared by the tests of one binary.
+// A ready sandbox with full_toolchain() prepared, shared by the tests of one binary (the
+// conformance suite's shared()).
 TestSandbox& shared_sandbox();
-
-// Runs `bash -c script` in the shared sandbox with cwd /work/dir.
-SandboxResult run_bash(const std::string& script, std::vector<std::string> outputs = {});
 
 }  // namespace sccache::test::bwrap
