@@ -9,10 +9,10 @@
 //
 // Clients keep [dist.auth] type = "token" with their own token. See README.md.
 #include <mutex>
-#include <sys/stat.h>
 
 #include <spdlog/spdlog.h>
 
+#include "sccache/file_stamp.hpp"
 #include "sccache/plugin.hpp"
 
 #include "token_file.hpp"
@@ -26,7 +26,7 @@ class UserTokenVerifier final : public sccache::CredentialVerifier {
   UserTokenVerifier(std::filesystem::path file, std::shared_ptr<spdlog::logger> log)
       : m_file(std::move(file)), m_log(std::move(log)) {
     m_users = read_token_file(m_file);  // a bad file stops the scheduler at start
-    m_stamp = stamp();
+    m_stamp = sccache::FileStamp::of(m_file);
     m_log->info("{}: {} user(s)", m_file.string(), m_users.size());
   }
 
@@ -51,29 +51,11 @@ class UserTokenVerifier final : public sccache::CredentialVerifier {
   }
 
  private:
-  struct Stamp {
-    ino_t inode = 0;
-    off_t size = -1;
-    timespec mtime{};
-    bool operator==(const Stamp& o) const {
-      return inode == o.inode && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
-             mtime.tv_nsec == o.mtime.tv_nsec;
-    }
-  };
-
-  Stamp stamp() const {
-    struct stat st {};
-    if (::stat(m_file.c_str(), &st) != 0) {
-      return {};
-    }
-    return {st.st_ino, st.st_size, st.st_mtim};
-  }
-
   // Called with m_mutex held. A file that cannot be read (mid-deploy, say) keeps the users in
   // force, and says so. A malformed line leaves its user out, and says so: an edit meant to
   // revoke someone must never keep them in because another line has a typo.
   void reload_if_changed() const {
-    const Stamp now = stamp();
+    const std::optional<sccache::FileStamp> now = sccache::FileStamp::of(m_file);
     if (now == m_stamp) {
       return;
     }
@@ -93,7 +75,7 @@ class UserTokenVerifier final : public sccache::CredentialVerifier {
   const std::filesystem::path m_file;
   const std::shared_ptr<spdlog::logger> m_log;
   mutable std::mutex m_mutex;
-  mutable Stamp m_stamp;
+  mutable std::optional<sccache::FileStamp> m_stamp;
   mutable std::vector<UserEntry> m_users;
 };
 

@@ -9,7 +9,6 @@
 #include <optional>
 #include <sstream>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <thread>
 
 #include <Poco/Exception.h>
@@ -24,6 +23,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <spdlog/spdlog.h>
+
+#include "sccache/file_stamp.hpp"
 
 namespace sccache::auth_jwt {
 
@@ -93,33 +94,22 @@ class FileKeySource final : public KeySource {
   }
 
  private:
-  struct Stamp {
-    ino_t inode = 0;
-    off_t size = -1;
-    timespec mtime{};
-    bool operator==(const Stamp& o) const {
-      return inode == o.inode && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
-             mtime.tv_nsec == o.mtime.tv_nsec;
-    }
-  };
-
   // Returns false (with m_error set) if the file could not be used: unreadable, not a regular
   // file, too large, or not a JWKS at all (a half-written edit). The old keys stay then. A JWKS
   // that parses replaces them, even when it holds no usable key.
   bool reload_if_changed() {
-    struct stat st {};
-    if (::stat(m_file.c_str(), &st) != 0) {
+    const std::optional<FileStamp> stamp = FileStamp::of(m_file);
+    if (!stamp) {
       return note_failure("cannot read " + m_file.string() + ": " + std::strerror(errno));
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!stamp->regular) {
       return note_failure(m_file.string() + " is not a regular file");
     }
-    const Stamp stamp{st.st_ino, st.st_size, st.st_mtim};
     if (m_keys && stamp == m_stamp) {
       return true;
     }
     m_stamp = stamp;
-    if (static_cast<size_t>(st.st_size) > k_max_jwks_bytes) {
+    if (static_cast<size_t>(stamp->size) > k_max_jwks_bytes) {
       return note_failure(m_file.string() + " is larger than 1 MiB");
     }
     std::ifstream in(m_file, std::ios::binary);
@@ -152,7 +142,7 @@ class FileKeySource final : public KeySource {
   const std::filesystem::path m_file;
   const std::shared_ptr<spdlog::logger> m_log;
   std::mutex m_mutex;
-  Stamp m_stamp;
+  std::optional<FileStamp> m_stamp;
   KeyList m_keys;
   std::string m_error;
 };
