@@ -2,27 +2,13 @@
 
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "sccache/auth.hpp"
+#include "sccache/token_crypto.hpp"
 
-#include "base64url.hpp"
 #include "secure_random.hpp"
 
 namespace sccache {
-
-namespace {
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
-}  // namespace
 
 std::string make_job_key() {
   return random_base64url(32);

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
-#include "base64url.hpp"
+#include "sccache/token_crypto.hpp"
 
 namespace sccache {
 

@@ -6,7 +6,8 @@
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
 
-#include "base64url.hpp"
+#include "sccache/token_crypto.hpp"
+
 #include "config_document.hpp"
 #include "net_address.hpp"
 #include "secure_random.hpp"
@@ -76,7 +77,7 @@ std::string server_token(const std::map<std::string, std::string>& options) {
   }
   const std::string encoded =
       has_key ? options.at("--secret-key") : secret_key_from_config(options.at("--config"));
-  auto key = base64url_decode(encoded);
+  auto key = base64url_decode(encoded, Base64Padding::allowed);
   if (!key || key->size() < k_hs256_key_bytes) {
     throw UsageError(
         "the secret key must be base64url of at least 32 bytes (generate-jwt-hs256-key)");

@@ -4,13 +4,9 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "sccache/auth.hpp"
-
-#include "base64url.hpp"
+#include "sccache/token_crypto.hpp"
 
 namespace sccache::auth_jwt {
 
@@ -44,14 +40,6 @@ std::string string_member(const Poco::JSON::Object& object, const std::string& k
     return {};
   }
   return value.extract<std::string>();
-}
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
 }  // namespace
@@ -150,8 +138,7 @@ bool hs256_signature_valid(const CompactJws& jws, std::string_view key) {
     return false;
   }
   const std::string expected = hmac_sha256(key, jws.signing_input);
-  return expected.size() == jws.signature.size() &&
-         CRYPTO_memcmp(expected.data(), jws.signature.data(), expected.size()) == 0;
+  return constant_time_equal(expected, jws.signature);
 }
 
 bool public_key_signature_valid(const CompactJws& jws, const VerificationKey& key) {

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "base64url.hpp"
+#include "sccache/token_crypto.hpp"
 
 namespace sccache::auth_jwt {
 

@@ -2,7 +2,8 @@
 
 #include <Poco/JWT/Signer.h>
 
-#include "base64url.hpp"
+#include "sccache/token_crypto.hpp"
+
 #include "claim_checks.hpp"
 #include "compact_jws.hpp"
 
@@ -15,7 +16,7 @@ const std::set<std::string> k_hs256_only = {Poco::JWT::Signer::ALGO_HS256};
 
 std::string read_secret_key(const ConfigSection& config, HostContext& host) {
   warn_if_secret_readable(config, "secret_key", host);
-  auto key = base64url_decode(config.require_string("secret_key"), Padding::allowed);
+  auto key = base64url_decode(config.require_string("secret_key"), Base64Padding::allowed);
   if (!key) {
     config.fail("secret_key",
                 "not base64url; make one with: sccache-dist auth generate-jwt-hs256-key");

@@ -1,12 +1,14 @@
-#include "base64url.hpp"
+#include "sccache/token_crypto.hpp"
 
 #include <sstream>
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
-namespace sccache::auth_jwt {
+namespace sccache {
 
 namespace {
 
@@ -28,8 +30,8 @@ std::string base64url_encode(std::string_view bytes) {
   return out.str();
 }
 
-std::optional<std::string> base64url_decode(std::string_view text, Padding padding) {
-  if (padding == Padding::allowed) {
+std::optional<std::string> base64url_decode(std::string_view text, Base64Padding padding) {
+  if (padding == Base64Padding::allowed) {
     while (!text.empty() && text.back() == '=') {
       text.remove_suffix(1);
     }
@@ -57,4 +59,12 @@ std::optional<std::string> base64url_decode(std::string_view text, Padding paddi
   }
 }
 
-}  // namespace sccache::auth_jwt
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+}  // namespace sccache
