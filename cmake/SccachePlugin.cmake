@@ -14,7 +14,9 @@ function(sccache_add_plugin name)
     POSITION_INDEPENDENT_CODE ON
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_link_libraries(${name}_impl PUBLIC sccache::core ${P_LIBRARIES})
+  # Includes are rooted at plugins/: "sandbox-bwrap/bwrap_command.hpp".
+  target_include_directories(${name}_impl PUBLIC ${PROJECT_SOURCE_DIR}/plugins)
+  target_link_libraries(${name}_impl PUBLIC sccache::core sccache::util ${P_LIBRARIES})
 
   add_library(${name} MODULE ${P_ENTRY})
   target_link_libraries(${name} PRIVATE ${name}_impl)

@@ -1,4 +1,4 @@
-#include "build_server.hpp"
+#include "buildserver/build_server.hpp"
 
 #include <cstring>
 #include <ifaddrs.h>
@@ -6,25 +6,16 @@
 #include <sched.h>
 #include <sys/socket.h>
 
-#include <Poco/RandomStream.h>
 #include <spdlog/spdlog.h>
 
-#include "host_cpus.hpp"
-#include "http_replies.hpp"
+#include "util/random.hpp"
+
+#include "common/host_cpus.hpp"
+#include "common/http_replies.hpp"
 
 namespace sccache {
 
 namespace {
-
-std::string random_hex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  Poco::RandomInputStream().read(raw.data(), static_cast<std::streamsize>(raw.size()));
-  std::string hex;
-  for (unsigned char c : raw) {
-    hex += fmt::format("{:02x}", c);
-  }
-  return hex;
-}
 
 // Whether `host` is an address of one of this machine's interfaces.
 bool is_local_interface_address(const std::string& host) {
@@ -60,12 +51,12 @@ BuildServer::BuildServer(ServerConfig config)
       m_log(m_plugins.context().logger("server")),
       m_sandbox(m_plugins.make_sandbox(m_config.builder_type, m_config.builder)),
       m_auth(m_plugins.make_provider(m_config.scheduler_auth, AuthRole::server_credential)),
-      m_nonce(random_hex(16)),
+      m_nonce(util::random_hex(16)),
       m_job_key(make_job_key()),
       m_num_cpus(usable_cpus()),
       m_max_jobs(m_config.max_jobs != 0 ? m_config.max_jobs : usable_cpus()) {
   m_sandbox->check_ready();
-  m_toolchains = std::make_unique<ToolchainStore>(
+  m_toolchains = std::make_unique<ToolchainArchives>(
       m_config.cache_dir / "tc", m_config.toolchain_cache_size,
       [this](const std::string& id) { m_sandbox->evict_toolchain(id); });
   m_jobs = std::make_unique<JobService>(

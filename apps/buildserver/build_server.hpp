@@ -12,10 +12,10 @@
 #include <string>
 #include <thread>
 
-#include "job_service.hpp"
-#include "plugin_host.hpp"
-#include "server_config.hpp"
-#include "wire.hpp"
+#include "buildserver/job_service.hpp"
+#include "buildserver/server_config.hpp"
+#include "common/plugin_host.hpp"
+#include "common/wire.hpp"
 
 namespace sccache {
 
@@ -45,7 +45,7 @@ class BuildServer {
   std::shared_ptr<spdlog::logger> m_log;
   std::unique_ptr<Sandbox> m_sandbox;
   std::unique_ptr<CredentialProvider> m_auth;
-  std::unique_ptr<ToolchainStore> m_toolchains;
+  std::unique_ptr<ToolchainArchives> m_toolchains;
   std::unique_ptr<JobService> m_jobs;
   std::unique_ptr<TransportServer> m_http;
   std::unique_ptr<TransportClient> m_scheduler_client;

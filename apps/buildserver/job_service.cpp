@@ -1,4 +1,4 @@
-#include "job_service.hpp"
+#include "buildserver/job_service.hpp"
 
 #include <random>
 
@@ -8,9 +8,10 @@
 #include "sccache/auth.hpp"
 #include "sccache/deferred_removal.hpp"
 
-#include "http_replies.hpp"
-#include "tar_stream.hpp"
-#include "wire.hpp"
+#include "util/tar.hpp"
+
+#include "common/http_replies.hpp"
+#include "common/wire.hpp"
 
 namespace sccache {
 namespace fs = std::filesystem;
@@ -18,6 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint32_t k_max_command_bytes = 4u << 20;
+// A job's inputs are a preprocessed unit and the sources its diagnostics may quote.
+constexpr uint64_t k_max_input_entries = 100000;
 // How long a job waits for another client's upload of its toolchain before asking for it (409).
 constexpr auto k_upload_wait = std::chrono::minutes(5);
 // Used job ids are remembered past any token's lifetime, so a token can never be replayed.
@@ -79,7 +82,7 @@ class JobService::Slot {
   JobService& m_service;
 };
 
-JobService::JobService(JobServiceOptions options, Sandbox& sandbox, ToolchainStore& toolchains,
+JobService::JobService(JobServiceOptions options, Sandbox& sandbox, ToolchainArchives& toolchains,
                        std::shared_ptr<spdlog::logger> log,
                        std::function<void(const std::string&)> on_done)
     : m_options(std::move(options)),
@@ -222,8 +225,9 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
   const auto started = std::chrono::steady_clock::now();
   JobDir dir(m_options.jobs_dir, job_id);
   try {
-    extract_tar(request.body(), dir.inputs(), m_options.max_input_bytes);
-  } catch (const ArchiveError& e) {
+    util::extract_tar(request.body(), dir.inputs(),
+                      {k_max_input_entries, m_options.max_input_bytes});
+  } catch (const util::ArchiveError& e) {
     reply_error(response, 400, fmt::format("bad job inputs: {}", e.what()));
     return;
   }
@@ -253,14 +257,14 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
   reply.term_signal = result.term_signal;
   reply.stdout_data = std::move(result.stdout_data);
   reply.stderr_data = std::move(result.stderr_data);
-  std::vector<TarEntry> outputs;
+  std::vector<util::TarEntry> outputs;
   for (const auto& path : result.collected) {
     reply.outputs.push_back(path);
     outputs.push_back({path, dir.outputs() / fs::path(path).relative_path(), {}, 0644});
   }
   std::ostream& out = response.stream(200, "application/octet-stream");
   wire::write_frame(out, reply.to_json());
-  write_tar_zst(out, outputs);
+  util::write_tar_zst(out, outputs);
   m_log->debug("job {} done in {} ms: exit {}, {} outputs", job_id,
                std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - started)

@@ -24,8 +24,8 @@
 #include "sccache/sandbox.hpp"
 #include "sccache/transport.hpp"
 
-#include "job_token.hpp"
-#include "toolchain_store.hpp"
+#include "buildserver/toolchain_archives.hpp"
+#include "common/job_token.hpp"
 
 namespace spdlog {
 class logger;
@@ -44,7 +44,7 @@ struct JobServiceOptions {
 class JobService {
  public:
   // `on_done(job_id)` is called after every run that was started (success or not).
-  JobService(JobServiceOptions options, Sandbox& sandbox, ToolchainStore& toolchains,
+  JobService(JobServiceOptions options, Sandbox& sandbox, ToolchainArchives& toolchains,
              std::shared_ptr<spdlog::logger> log, std::function<void(const std::string&)> on_done);
 
   void add_routes(TransportServer& server);
@@ -63,7 +63,7 @@ class JobService {
 
   JobServiceOptions m_options;
   Sandbox& m_sandbox;
-  ToolchainStore& m_toolchains;
+  ToolchainArchives& m_toolchains;
   std::shared_ptr<spdlog::logger> m_log;
   std::function<void(const std::string&)> m_on_done;
 

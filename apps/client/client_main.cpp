@@ -1,4 +1,4 @@
-#include "client_main.hpp"
+#include "client/client_main.hpp"
 
 #include <iostream>
 #include <string>
@@ -6,13 +6,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "compile_runner.hpp"
-#include "dist_status.hpp"
-#include "http_replies.hpp"
-#include "logging.hpp"
-#include "process.hpp"
-#include "stats.hpp"
-#include "toolchain.hpp"
+#include "client/compile_runner.hpp"
+#include "client/dist_status.hpp"
+#include "client/program_path.hpp"
+#include "client/stats.hpp"
+#include "client/toolchain/toolchain.hpp"
+#include "common/http_replies.hpp"
+#include "common/logging.hpp"
 
 namespace sccache {
 namespace {
@@ -113,9 +113,11 @@ int client_main(int argc, char** argv) {
       return 2;
     }
     try {
-      std::filesystem::path compiler = args[1].find('/') != std::string::npos
-                                           ? std::filesystem::absolute(args[1])
-                                           : find_in_path(args[1]);
+      std::filesystem::path compiler =
+          args[1].find('/') != std::string::npos
+              ? std::filesystem::absolute(args[1])
+              : find_in_path(args[1], std::getenv("PATH") ? std::getenv("PATH") : "",
+                             self_executable());
       std::string id = toolchain::package_toolchain_to(compiler, args[2]);
       std::cout << "wrote " << args[2] << " (toolchain " << id << ")\n";
       return 0;

@@ -1,4 +1,4 @@
-#include "client_plugins.hpp"
+#include "client/client_plugins.hpp"
 
 namespace sccache {
 

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "client_config.hpp"
-#include "plugin_host.hpp"
+#include "client/client_config.hpp"
+#include "common/plugin_host.hpp"
 
 namespace sccache {
 

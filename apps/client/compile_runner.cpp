@@ -1,4 +1,4 @@
-#include "compile_runner.hpp"
+#include "client/compile_runner.hpp"
 
 #include <chrono>
 #include <clocale>
@@ -11,16 +11,18 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "client_config.hpp"
-#include "compiler/analyze.hpp"
-#include "compiler/commands.hpp"
-#include "dist_client.hpp"
-#include "host_cpus.hpp"
-#include "local_slots.hpp"
-#include "process.hpp"
-#include "source_files.hpp"
-#include "stats.hpp"
-#include "toolchain.hpp"
+#include "util/process.hpp"
+
+#include "client/client_config.hpp"
+#include "client/compiler/analyze.hpp"
+#include "client/compiler/commands.hpp"
+#include "client/dist_client.hpp"
+#include "client/local_slots.hpp"
+#include "client/program_path.hpp"
+#include "client/source_files.hpp"
+#include "client/stats.hpp"
+#include "client/toolchain/toolchain.hpp"
+#include "common/host_cpus.hpp"
 
 namespace sccache {
 namespace fs = std::filesystem;
@@ -58,7 +60,9 @@ fs::path resolve_compiler(const std::string& name) {
   if (name.find('/') != std::string::npos) {
     return fs::absolute(name).lexically_normal();
   }
-  return find_in_path(name);
+  const char* path = std::getenv("PATH");
+  return find_in_path(name, path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin",
+                      self_executable());
 }
 
 // By name, as invoked or after symlinks: `cc` may be clang.
@@ -121,7 +125,11 @@ class Invocation {
 
 int Invocation::compile_locally(const std::function<void(ClientStats&)>& count) {
   const auto start = Clock::now();
-  int code = run_inherited(m_compiler, m_argv);
+  util::SpawnOptions options;
+  options.argv = m_argv;
+  options.executable = m_compiler;
+  options.stdin_from = util::ChildStdin::inherit;
+  int code = util::shell_exit_code(util::spawn(options).wait());
   if (m_stats) {
     const uint64_t ms = elapsed_ms(start);
     m_stats->update([&](ClientStats& s) {
@@ -183,8 +191,12 @@ int Invocation::run_remote(const compiler::CompilePlan& plan, const ClientConfig
           : job_path(plan.input).parent_path() / compiler::preprocessed_file_name(plan);
   std::vector<std::string> preprocess = compiler::preprocess_command(plan, "-");
   preprocess.insert(preprocess.begin(), m_argv[0]);
-  Captured cpp = run_captured(m_compiler, preprocess);
-  if (cpp.exit_code != 0) {
+  util::SpawnOptions cpp_options;
+  cpp_options.argv = preprocess;
+  cpp_options.executable = m_compiler;
+  util::CapturedRun cpp = util::run_captured(cpp_options);
+  const int cpp_exit = util::shell_exit_code(cpp.status);
+  if (cpp_exit != 0) {
     // The code does not preprocess: let the real compiler say so, exactly as it would.
     return compile_locally([](ClientStats& s) { s.not_distributed["preprocessor_error"]++; });
   }

@@ -1,11 +1,11 @@
-#include "dist_client.hpp"
+#include "client/dist_client.hpp"
 
 #include <fstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "client_plugins.hpp"
+#include "client/client_plugins.hpp"
 
 namespace sccache {
 namespace fs = std::filesystem;
@@ -43,6 +43,9 @@ std::string_view to_string(FallbackReason reason) noexcept {
 namespace {
 
 constexpr uint32_t k_max_result_frame = 64u << 20;
+// What a job may send back: its declared outputs (a compiler writes a few files).
+constexpr uint64_t k_max_output_entries = 10000;
+constexpr uint64_t k_max_outputs_bytes = 4ull << 30;
 
 std::string describe(const ClientResponse& response) {
   return fmt::format("HTTP {}: {}", response.status, wire::error_from_body(response.body));
@@ -157,7 +160,7 @@ bool DistClient::run_on_server(const Endpoint& server, const wire::AllocReply& a
   request.timeout = std::chrono::seconds(command.timeout_secs + 60);
   request.body_writer = [&](std::ostream& out) {
     wire::write_frame(out, command_json);
-    write_tar_zst(out, job.inputs);
+    util::write_tar_zst(out, job.inputs);
   };
   std::string error_body;
   bool have_result = false;
@@ -170,14 +173,14 @@ bool DistClient::run_on_server(const Endpoint& server, const wire::AllocReply& a
         return;
       }
       outcome->result = wire::JobResult::from_json(wire::read_frame(in, k_max_result_frame));
-      extract_tar(in, outputs_root, 4ull << 30);
+      util::extract_tar(in, outputs_root, {k_max_output_entries, k_max_outputs_bytes});
       have_result = true;
     });
   } catch (const TransportError& e) {
     throw DistFailure(FallbackReason::server_unreachable, e.what());
   } catch (const wire::WireError& e) {
     throw DistFailure(FallbackReason::transfer_error, e.what());
-  } catch (const ArchiveError& e) {
+  } catch (const util::ArchiveError& e) {
     throw DistFailure(FallbackReason::transfer_error, e.what());
   }
   response.body = std::move(error_body);

@@ -12,10 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "client_config.hpp"
-#include "plugin_host.hpp"
-#include "tar_stream.hpp"
-#include "wire.hpp"
+#include "util/tar.hpp"
+
+#include "client/client_config.hpp"
+#include "common/plugin_host.hpp"
+#include "common/wire.hpp"
 
 namespace sccache {
 
@@ -51,8 +52,8 @@ class DistFailure : public std::runtime_error {
 struct RemoteJob {
   std::string toolchain_id;
   std::filesystem::path toolchain_archive;
-  wire::JobCommand command;      // toolchain_id is filled in from the field above
-  std::vector<TarEntry> inputs;  // named by absolute job path
+  wire::JobCommand command;            // toolchain_id is filled in from the field above
+  std::vector<util::TarEntry> inputs;  // named by absolute job path
 };
 
 struct RemoteOutcome {

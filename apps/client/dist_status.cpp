@@ -1,12 +1,12 @@
-#include "dist_status.hpp"
+#include "client/dist_status.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
 
-#include "client_plugins.hpp"
-#include "wire.hpp"
+#include "client/client_plugins.hpp"
+#include "common/wire.hpp"
 
 namespace sccache {
 namespace {

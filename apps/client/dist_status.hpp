@@ -3,7 +3,7 @@
 
 #include <ostream>
 
-#include "client_config.hpp"
+#include "client/client_config.hpp"
 
 namespace sccache {
 

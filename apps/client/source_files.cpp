@@ -1,4 +1,4 @@
-#include "source_files.hpp"
+#include "client/source_files.hpp"
 
 #include <cctype>
 #include <set>

@@ -1,4 +1,4 @@
-#include "stats.hpp"
+#include "client/stats.hpp"
 
 #include <fcntl.h>
 #include <numeric>

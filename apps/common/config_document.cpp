@@ -1,4 +1,4 @@
-#include "config_document.hpp"
+#include "common/config_document.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "daemon_main.hpp"
+#include "common/daemon_main.hpp"
 
 #include <pthread.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "host_cpus.hpp"
+#include "common/host_cpus.hpp"
 
 #include <algorithm>
 #include <sched.h>

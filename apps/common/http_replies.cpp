@@ -1,8 +1,8 @@
-#include "http_replies.hpp"
+#include "common/http_replies.hpp"
 
 #include <fmt/format.h>
 
-#include "wire.hpp"
+#include "common/wire.hpp"
 
 #ifndef SCCACHE_VERSION
 #define SCCACHE_VERSION "0.0.0-dev"

@@ -1,4 +1,4 @@
-#include "job_token.hpp"
+#include "common/job_token.hpp"
 
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
@@ -6,12 +6,12 @@
 #include "sccache/auth.hpp"
 #include "sccache/token_crypto.hpp"
 
-#include "secure_random.hpp"
+#include "util/random.hpp"
 
 namespace sccache {
 
 std::string make_job_key() {
-  return random_base64url(32);
+  return base64url_encode(util::random_bytes(32));
 }
 
 std::string issue_job_token(const std::string& job_key, const JobClaims& claims,

@@ -1,4 +1,4 @@
-#include "logging.hpp"
+#include "common/logging.hpp"
 
 #include <cstdlib>
 #include <string>

@@ -1,4 +1,4 @@
-#include "net_address.hpp"
+#include "common/net_address.hpp"
 
 #include <arpa/inet.h>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "plugin_host.hpp"
+#include "common/plugin_host.hpp"
 
 #include <unistd.h>
 

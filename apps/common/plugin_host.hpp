@@ -15,7 +15,7 @@
 #include "sccache/sandbox.hpp"
 #include "sccache/transport.hpp"
 
-#include "config_document.hpp"
+#include "common/config_document.hpp"
 
 namespace sccache {
 

@@ -1,4 +1,4 @@
-#include "wire.hpp"
+#include "common/wire.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -10,7 +10,7 @@
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
 
-#include "net_address.hpp"
+#include "common/net_address.hpp"
 
 namespace sccache::wire {
 namespace {

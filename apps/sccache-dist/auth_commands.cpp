@@ -1,4 +1,4 @@
-#include "auth_commands.hpp"
+#include "sccache-dist/auth_commands.hpp"
 
 #include <iostream>
 #include <map>
@@ -8,9 +8,10 @@
 
 #include "sccache/token_crypto.hpp"
 
-#include "config_document.hpp"
-#include "net_address.hpp"
-#include "secure_random.hpp"
+#include "util/random.hpp"
+
+#include "common/config_document.hpp"
+#include "common/net_address.hpp"
 
 namespace sccache {
 
@@ -99,7 +100,7 @@ std::string shared_token(const std::map<std::string, std::string>& options) {
       throw UsageError("--bits must be a multiple of 8 from 64 to 4096");
     }
   }
-  return random_base64url(static_cast<size_t>(bits / 8));
+  return base64url_encode(util::random_bytes(static_cast<size_t>(bits / 8)));
 }
 
 }  // namespace
@@ -115,7 +116,7 @@ int auth_command(const std::vector<std::string>& args) {
     std::string output;
     if (command == "generate-jwt-hs256-key") {
       parse_options(rest, {});
-      output = random_base64url(k_hs256_key_bytes);
+      output = base64url_encode(util::random_bytes(k_hs256_key_bytes));
     } else if (command == "generate-jwt-hs256-server-token") {
       output = server_token(parse_options(rest, {"--server", "--secret-key", "--config"}));
     } else if (command == "generate-shared-token") {

@@ -1,4 +1,4 @@
-#include "dist_main.hpp"
+#include "sccache-dist/dist_main.hpp"
 
 #include <cstring>
 #include <iostream>
@@ -8,12 +8,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "auth_commands.hpp"
-#include "build_server.hpp"
-#include "daemon_main.hpp"
-#include "http_replies.hpp"
-#include "logging.hpp"
-#include "scheduler.hpp"
+#include "buildserver/build_server.hpp"
+#include "common/daemon_main.hpp"
+#include "common/http_replies.hpp"
+#include "common/logging.hpp"
+#include "sccache-dist/auth_commands.hpp"
+#include "scheduler/scheduler.hpp"
 
 namespace sccache {
 namespace {

@@ -1,4 +1,4 @@
-#include "dist_main.hpp"
+#include "sccache-dist/dist_main.hpp"
 
 int main(int argc, char** argv) {
   return sccache::dist_main(argc, argv);

@@ -1,11 +1,11 @@
-#include "scheduler.hpp"
+#include "scheduler/scheduler.hpp"
 
 #include <sys/stat.h>
 
 #include <spdlog/spdlog.h>
 
-#include "http_replies.hpp"
-#include "job_token.hpp"
+#include "common/http_replies.hpp"
+#include "common/job_token.hpp"
 
 namespace sccache {
 

@@ -10,9 +10,9 @@
 #include <mutex>
 #include <thread>
 
-#include "plugin_host.hpp"
-#include "scheduler_config.hpp"
-#include "server_registry.hpp"
+#include "common/plugin_host.hpp"
+#include "scheduler/scheduler_config.hpp"
+#include "scheduler/server_registry.hpp"
 
 namespace sccache {
 

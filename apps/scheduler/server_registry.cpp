@@ -1,10 +1,10 @@
-#include "server_registry.hpp"
+#include "scheduler/server_registry.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include "secure_random.hpp"
+#include "util/random.hpp"
 
 namespace sccache {
 
@@ -91,7 +91,7 @@ size_t ServerRegistry::live_servers(Clock::time_point now) const {
 }
 
 std::string ServerRegistry::new_job_id() {
-  return random_hex(8);  // unguessable: a client must not name another client's job
+  return util::random_hex(8);  // unguessable: a client must not name another client's job
 }
 
 std::optional<Allocation> ServerRegistry::allocate(const std::string& toolchain_id,

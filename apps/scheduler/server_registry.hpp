@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "wire.hpp"
+#include "common/wire.hpp"
 
 namespace sccache {
 

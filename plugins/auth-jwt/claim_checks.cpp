@@ -1,4 +1,4 @@
-#include "claim_checks.hpp"
+#include "auth-jwt/claim_checks.hpp"
 
 #include <cmath>
 

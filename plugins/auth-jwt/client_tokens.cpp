@@ -1,13 +1,13 @@
-#include "client_tokens.hpp"
+#include "auth-jwt/client_tokens.hpp"
 
 #include <Poco/Exception.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/URI.h>
 
-#include "claim_checks.hpp"
-#include "compact_jws.hpp"
-#include "key_source.hpp"
+#include "auth-jwt/claim_checks.hpp"
+#include "auth-jwt/compact_jws.hpp"
+#include "auth-jwt/key_source.hpp"
 
 namespace sccache::auth_jwt {
 

@@ -1,4 +1,4 @@
-#include "compact_jws.hpp"
+#include "auth-jwt/compact_jws.hpp"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>

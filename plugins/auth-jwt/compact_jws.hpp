@@ -14,7 +14,7 @@
 
 #include <Poco/JSON/Object.h>
 
-#include "jwk_set.hpp"
+#include "auth-jwt/jwk_set.hpp"
 
 namespace sccache::auth_jwt {
 

@@ -1,5 +1,5 @@
 #include "sccache/plugin.hpp"
 
-#include "jwt_auth.hpp"
+#include "auth-jwt/jwt_auth.hpp"
 
 SCCACHE_EXPORT_PLUGIN(sccache::auth_jwt::descriptor)

@@ -1,4 +1,4 @@
-#include "jwk_set.hpp"
+#include "auth-jwt/jwk_set.hpp"
 
 #include <memory>
 

@@ -1,9 +1,9 @@
-#include "jwt_auth.hpp"
+#include "auth-jwt/jwt_auth.hpp"
 
 #include "sccache/plugin.hpp"
 
-#include "client_tokens.hpp"
-#include "server_tokens.hpp"
+#include "auth-jwt/client_tokens.hpp"
+#include "auth-jwt/server_tokens.hpp"
 
 namespace sccache::auth_jwt {
 namespace {

@@ -1,4 +1,4 @@
-#include "key_source.hpp"
+#include "auth-jwt/key_source.hpp"
 
 #include <cerrno>
 #include <condition_variable>

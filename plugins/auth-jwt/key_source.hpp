@@ -17,7 +17,7 @@
 
 #include <spdlog/logger.h>
 
-#include "jwk_set.hpp"
+#include "auth-jwt/jwk_set.hpp"
 
 namespace sccache::auth_jwt {
 

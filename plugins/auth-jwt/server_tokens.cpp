@@ -1,11 +1,11 @@
-#include "server_tokens.hpp"
+#include "auth-jwt/server_tokens.hpp"
 
 #include <Poco/JWT/Signer.h>
 
 #include "sccache/token_crypto.hpp"
 
-#include "claim_checks.hpp"
-#include "compact_jws.hpp"
+#include "auth-jwt/claim_checks.hpp"
+#include "auth-jwt/compact_jws.hpp"
 
 namespace sccache::auth_jwt {
 

@@ -1,5 +1,5 @@
 #include "sccache/plugin.hpp"
 
-#include "token_auth.hpp"
+#include "auth-token/token_auth.hpp"
 
 SCCACHE_EXPORT_PLUGIN(sccache::auth_token::descriptor)

@@ -1,4 +1,4 @@
-#include "token_auth.hpp"
+#include "auth-token/token_auth.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "bwrap_command.hpp"
+#include "sandbox-bwrap/bwrap_command.hpp"
 
 #include <charconv>
 #include <tuple>

@@ -1,5 +1,5 @@
 #include "sccache/plugin.hpp"
 
-#include "overlay_sandbox.hpp"
+#include "sandbox-bwrap/overlay_sandbox.hpp"
 
 SCCACHE_EXPORT_PLUGIN(sccache::sandbox_bwrap::descriptor)

@@ -1,4 +1,4 @@
-#include "job_files.hpp"
+#include "sandbox-bwrap/job_files.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -11,9 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "process.hpp"
+#include "util/unique_fd.hpp"
 
 namespace sccache::sandbox_bwrap {
+
+using util::UniqueFd;
 
 // An O_PATH descriptor of a host directory.
 UniqueFd open_root(const std::filesystem::path& dir);

@@ -1,4 +1,4 @@
-#include "job_runner.hpp"
+#include "sandbox-bwrap/job_runner.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -11,11 +11,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "bwrap_command.hpp"
-#include "job_dir.hpp"
-#include "job_files.hpp"
-#include "mount_namespace.hpp"
-#include "process.hpp"
+#include "util/process.hpp"
+
+#include "sandbox-bwrap/bwrap_command.hpp"
+#include "sandbox-bwrap/job_files.hpp"
+#include "sandbox-bwrap/mount_namespace.hpp"
+#include "sandbox-bwrap/overlay_dirs.hpp"
 
 namespace sccache::sandbox_bwrap {
 namespace fs = std::filesystem;
@@ -50,14 +51,32 @@ void decode_status(int status, SandboxResult& result) {
 // Kills a timed-out sandbox from the inside out: its first process first (the kernel then kills
 // the rest of its pid namespace and bwrap reaps it), so no orphan is left for the host's init to
 // reap; then bwrap's whole process group if bwrap does not exit promptly.
-void stop_sandbox(pid_t bwrap_pid, int info_fd) {
-  if (auto child = parse_bwrap_child_pid(read_whole_fd(info_fd))) {
+void stop_sandbox(util::Child& bwrap, int info_fd) {
+  if (auto child = parse_bwrap_child_pid(util::read_whole_fd(info_fd))) {
     ::kill(*child, SIGKILL);
-    if (wait_for_exit(bwrap_pid, std::chrono::seconds(2))) {
+    if (bwrap.wait_for(std::chrono::seconds(2))) {
       return;
     }
   }
-  kill_and_reap(bwrap_pid);
+  bwrap.kill_and_reap();
+}
+
+// bwrap with the job's stdout, stderr and bwrap's info pipe (fd 3) and nothing else of ours: an
+// empty environment (the job's comes as arguments), no other descriptor, default signals, its
+// own process group.
+util::Child start_bwrap(const std::vector<std::string>& argv, int out, int err, int info) {
+  util::SpawnOptions options;
+  options.argv = argv;
+  options.environment = std::vector<std::string>{};
+  options.fds = {{1, out}, {2, err}, {3, info}};
+  options.close_other_fds = true;
+  options.new_process_group = true;
+  options.default_signals = true;
+  try {
+    return util::spawn(options);
+  } catch (const util::SpawnError& e) {
+    throw SandboxError(e.what());
+  }
 }
 
 // A captured stream, unless the job wrote more than the contract allows (then it is not read).
@@ -67,7 +86,7 @@ std::string read_job_stream(int fd, const char* name) {
     throw SandboxError(
         fmt::format("the job wrote more than {} MiB to {}", k_max_job_stream_bytes >> 20, name));
   }
-  return read_whole_fd(fd);
+  return util::read_whole_fd(fd);
 }
 
 std::string joined(const std::vector<std::string>& argv) {
@@ -90,10 +109,10 @@ SandboxResult run_job(const JobContext& context, const fs::path& toolchain_dir,
     outputs.push_back(job_path(cwd, output));
   }
 
-  JobDir dir(context.builds_dir, "");
+  OverlayDirs dir(context.builds_dir, "");
   UniqueFd out = create_capture_file(dir.path() / "stdout");
   UniqueFd err = create_capture_file(dir.path() / "stderr");
-  UniqueFd info = make_memfd("bwrap-info");
+  UniqueFd info = util::make_memfd("bwrap-info");
   BwrapInvocation invocation{.bwrap = context.bwrap,
                              .root = dir.target(),
                              .read_only_root = false,
@@ -119,10 +138,10 @@ SandboxResult run_job(const JobContext& context, const fs::path& toolchain_dir,
         context.logger->debug("job {}: {}", dir.name(), e.what());
       }
     }
-    pid_t pid = spawn_process(argv, out.get(), err.get(), info.get());
-    auto status = wait_for_exit(pid, job.timeout);
+    util::Child bwrap = start_bwrap(argv, out.get(), err.get(), info.get());
+    auto status = bwrap.wait_for(job.timeout);
     if (!status) {
-      stop_sandbox(pid, info.get());
+      stop_sandbox(bwrap, info.get());
       throw SandboxError(fmt::format("{} did not finish within {} s and was killed", job.executable,
                                      job.timeout.count()));
     }

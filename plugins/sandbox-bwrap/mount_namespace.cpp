@@ -1,4 +1,4 @@
-#include "mount_namespace.hpp"
+#include "sandbox-bwrap/mount_namespace.hpp"
 
 #include <cerrno>
 #include <cstring>

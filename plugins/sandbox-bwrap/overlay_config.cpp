@@ -1,4 +1,4 @@
-#include "overlay_config.hpp"
+#include "sandbox-bwrap/overlay_config.hpp"
 
 namespace sccache::sandbox_bwrap {
 

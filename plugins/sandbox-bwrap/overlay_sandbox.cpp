@@ -1,4 +1,4 @@
-#include "overlay_sandbox.hpp"
+#include "sandbox-bwrap/overlay_sandbox.hpp"
 
 #include <mutex>
 #include <optional>
@@ -7,10 +7,10 @@
 
 #include "sccache/plugin.hpp"
 
-#include "job_runner.hpp"
-#include "overlay_config.hpp"
-#include "readiness.hpp"
-#include "toolchain_store.hpp"
+#include "sandbox-bwrap/job_runner.hpp"
+#include "sandbox-bwrap/overlay_config.hpp"
+#include "sandbox-bwrap/readiness.hpp"
+#include "sandbox-bwrap/unpacked_toolchains.hpp"
 
 namespace sccache::sandbox_bwrap {
 namespace {
@@ -39,19 +39,19 @@ class OverlaySandbox final : public Sandbox {
 
   void prepare_toolchain(const std::string& toolchain_id,
                          const std::filesystem::path& archive) override {
-    m_toolchains.prepare(toolchain_id, archive);
+    m_toolchains.leases().prepare(toolchain_id, archive);
   }
 
   bool has_toolchain(const std::string& toolchain_id) const override {
-    return m_toolchains.has(toolchain_id);
+    return m_toolchains.leases().has(toolchain_id);
   }
 
   void evict_toolchain(const std::string& toolchain_id) override {
-    m_toolchains.evict(toolchain_id);
+    m_toolchains.leases().evict(toolchain_id);
   }
 
   SandboxResult run(const SandboxJob& job) override {
-    ToolchainStore::Lease lease = m_toolchains.acquire(job.toolchain_id);
+    ToolchainLeases::Lease lease = m_toolchains.leases().acquire(job.toolchain_id);
     JobContext context;
     context.bwrap = m_config.bwrap_path;
     context.builds_dir = builds_dir();
@@ -60,7 +60,13 @@ class OverlaySandbox final : public Sandbox {
       std::lock_guard lock(m_mutex);
       context.clearenv = !m_version || m_version->at_least(0, 5, 0);
     }
-    return run_job(context, lease.dir(), job);
+    try {
+      return run_job(context, lease.handle(), job);
+    } catch (const SandboxError&) {
+      throw;
+    } catch (const std::exception& e) {  // process and file-system errors: the sandbox failed
+      throw SandboxError(e.what());
+    }
   }
 
   std::string describe() const override {
@@ -73,7 +79,7 @@ class OverlaySandbox final : public Sandbox {
 
   const OverlayConfig m_config;
   std::shared_ptr<spdlog::logger> m_logger;
-  ToolchainStore m_toolchains;
+  mutable UnpackedToolchains m_toolchains;
   mutable std::mutex m_mutex;
   std::optional<BwrapVersion> m_version;  // known after check_ready(); guarded by m_mutex
 };

@@ -1,4 +1,4 @@
-#include "readiness.hpp"
+#include "sandbox-bwrap/readiness.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -12,10 +12,11 @@
 
 #include "sccache/sandbox.hpp"
 
-#include "fs_util.hpp"
-#include "job_dir.hpp"
-#include "mount_namespace.hpp"
-#include "process.hpp"
+#include "util/fs.hpp"
+#include "util/process.hpp"
+
+#include "sandbox-bwrap/mount_namespace.hpp"
+#include "sandbox-bwrap/overlay_dirs.hpp"
 
 namespace sccache::sandbox_bwrap {
 namespace fs = std::filesystem;
@@ -29,6 +30,21 @@ std::string trimmed(std::string text) {
     text.pop_back();
   }
   return text.empty() ? "(no output)" : text;
+}
+
+// Runs a short helper (bwrap itself) as the sandbox runs jobs: an empty environment, no
+// descriptor but stdio, default signal handling.
+util::CapturedRun run_helper(std::vector<std::string> argv) {
+  util::SpawnOptions options;
+  options.argv = std::move(argv);
+  options.environment = std::vector<std::string>{};
+  options.close_other_fds = true;
+  options.default_signals = true;
+  try {
+    return util::run_captured(std::move(options), k_helper_timeout);
+  } catch (const util::SpawnError& e) {
+    throw SandboxError(e.what());
+  }
 }
 
 bool exited_zero(int status) {
@@ -83,11 +99,12 @@ BwrapVersion require_bwrap(const fs::path& bwrap) {
         "apt-get install bubblewrap) or set bwrap_path",
         bwrap.string()));
   }
-  CapturedRun run = capture_command({bwrap.string(), "--version"}, k_helper_timeout);
+  util::CapturedRun run = run_helper({bwrap.string(), "--version"});
   auto version = parse_bwrap_version(run.out);
   if (!exited_zero(run.status) || !version) {
     throw SandboxError(fmt::format("{} --version failed ({}): {}", bwrap.string(),
-                                   describe_wait_status(run.status), trimmed(run.out + run.err)));
+                                   util::describe_wait_status(run.status),
+                                   trimmed(run.out + run.err)));
   }
   if (!version->at_least(0, 3, 0)) {
     throw SandboxError(fmt::format("{} is bubblewrap {}; the overlay builder needs 0.3.0 or newer",
@@ -107,7 +124,7 @@ void prepare_build_dir(const fs::path& build_dir) {
   make_private_dir(build_dir / "toolchains");
   make_private_dir(build_dir / "builds");
   for (const auto& entry : fs::directory_iterator(build_dir / "builds", ec)) {
-    std::string error = remove_tree(entry.path());
+    std::string error = util::remove_tree(entry.path());
     if (!error.empty()) {
       throw SandboxError(fmt::format("cannot remove the leftover job directory {}: {}",
                                      entry.path().string(), error));
@@ -120,7 +137,7 @@ void prepare_build_dir(const fs::path& build_dir) {
 }
 
 void smoke_test(const fs::path& bwrap, const BwrapVersion& version, const fs::path& builds_dir) {
-  JobDir dir(builds_dir, "smoke-");
+  OverlayDirs dir(builds_dir, "smoke-");
   fs::path lower = dir.path() / "lower";
   if (::mkdir(lower.c_str(), 0755) != 0) {
     throw SandboxError(fmt::format("cannot create {}: {}", lower.string(), std::strerror(errno)));
@@ -135,10 +152,10 @@ void smoke_test(const fs::path& bwrap, const BwrapVersion& version, const fs::pa
                                .environment = {},
                                .executable = bwrap.string(),
                                .arguments = {"--version"}};
-    CapturedRun run = capture_command(bwrap_argv(invocation), k_helper_timeout);
+    util::CapturedRun run = run_helper(bwrap_argv(invocation));
     if (!exited_zero(run.status)) {
       throw SandboxError(fmt::format("bwrap cannot create a sandbox on this machine ({}): {}",
-                                     describe_wait_status(run.status), trimmed(run.err)));
+                                     util::describe_wait_status(run.status), trimmed(run.err)));
     }
   });
 }

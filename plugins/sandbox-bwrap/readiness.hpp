@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "bwrap_command.hpp"
+#include "sandbox-bwrap/bwrap_command.hpp"
 
 namespace spdlog {
 class logger;

@@ -1,4 +1,4 @@
-#include "container_pool.hpp"
+#include "sandbox-docker/container_pool.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine_api.hpp"
+#include "sandbox-docker/engine_api.hpp"
 
 namespace sccache::sandbox_docker {
 

@@ -1,4 +1,4 @@
-#include "docker_config.hpp"
+#include "sandbox-docker/docker_config.hpp"
 
 #include <algorithm>
 #include <cstdlib>

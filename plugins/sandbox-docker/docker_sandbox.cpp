@@ -1,4 +1,4 @@
-#include "docker_sandbox.hpp"
+#include "sandbox-docker/docker_sandbox.hpp"
 
 #include <mutex>
 #include <optional>
@@ -8,13 +8,13 @@
 
 #include "sccache/plugin.hpp"
 
-#include "container_pool.hpp"
-#include "docker_config.hpp"
-#include "embedded_helper.hpp"
-#include "engine_api.hpp"
-#include "image_store.hpp"
-#include "job_runner.hpp"
-#include "readiness.hpp"
+#include "sandbox-docker/container_pool.hpp"
+#include "sandbox-docker/docker_config.hpp"
+#include "sandbox-docker/embedded_helper.hpp"
+#include "sandbox-docker/engine_api.hpp"
+#include "sandbox-docker/image_store.hpp"
+#include "sandbox-docker/job_runner.hpp"
+#include "sandbox-docker/readiness.hpp"
 
 namespace sccache::sandbox_docker {
 namespace {
@@ -58,16 +58,18 @@ class DockerSandbox final : public Sandbox {
   }
 
   bool has_toolchain(const std::string& toolchain_id) const override {
-    return is_toolchain_id(toolchain_id) && m_images.has(toolchain_id);
+    return m_images.leases().has(toolchain_id);
   }
 
-  void evict_toolchain(const std::string& toolchain_id) override { m_images.evict(toolchain_id); }
+  void evict_toolchain(const std::string& toolchain_id) override {
+    m_images.leases().evict(toolchain_id);
+  }
 
   SandboxResult run(const SandboxJob& job) override {
     JobPaths paths = validate_job(job);
-    ImageStore::Lease lease = m_images.acquire(job.toolchain_id);
+    ToolchainLeases::Lease lease = m_images.leases().acquire(job.toolchain_id);
     try {
-      return run_job(JobContext{m_engine, m_pool, m_config, m_logger}, lease.image(), job, paths);
+      return run_job(JobContext{m_engine, m_pool, m_config, m_logger}, lease.handle(), job, paths);
     } catch (const ImageGone& e) {
       // Someone removed the image (a server with the same owner on this engine, or an operator):
       // forget it, so the server sees the toolchain as missing and prepares it again.

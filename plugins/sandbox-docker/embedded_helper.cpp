@@ -1,4 +1,4 @@
-#include "embedded_helper.hpp"
+#include "sandbox-docker/embedded_helper.hpp"
 
 // SCCACHE_DOCKER_INIT_PATH (set by CMakeLists.txt) is the built helper; the assembler copies it in.
 #ifndef SCCACHE_DOCKER_INIT_PATH

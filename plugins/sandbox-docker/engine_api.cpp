@@ -1,4 +1,4 @@
-#include "engine_api.hpp"
+#include "sandbox-docker/engine_api.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "helper_protocol.hpp"
-#include "job_reply.hpp"
+#include "sandbox-docker/helper_protocol.hpp"
+#include "sandbox-docker/job_reply.hpp"
 
 namespace sccache::sandbox_docker {
 

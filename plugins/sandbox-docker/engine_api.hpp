@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "docker_config.hpp"
-#include "engine_client.hpp"
+#include "sandbox-docker/docker_config.hpp"
+#include "sandbox-docker/engine_client.hpp"
 
 namespace spdlog {
 class logger;

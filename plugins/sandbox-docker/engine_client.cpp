@@ -1,4 +1,4 @@
-#include "engine_client.hpp"
+#include "sandbox-docker/engine_client.hpp"
 
 #include <cerrno>
 #include <cstring>

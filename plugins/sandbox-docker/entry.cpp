@@ -1,5 +1,5 @@
 #include "sccache/plugin.hpp"
 
-#include "docker_sandbox.hpp"
+#include "sandbox-docker/docker_sandbox.hpp"
 
 SCCACHE_EXPORT_PLUGIN(sccache::sandbox_docker::descriptor)

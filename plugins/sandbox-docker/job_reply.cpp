@@ -1,4 +1,4 @@
-#include "job_reply.hpp"
+#include "sandbox-docker/job_reply.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "helper_protocol.hpp"
+#include "sandbox-docker/helper_protocol.hpp"
 
 namespace sccache::sandbox_docker {
 namespace fs = std::filesystem;

@@ -11,8 +11,8 @@
 
 #include "sccache/sandbox.hpp"
 
-#include "engine_client.hpp"
-#include "helper_protocol.hpp"
+#include "sandbox-docker/engine_client.hpp"
+#include "sandbox-docker/helper_protocol.hpp"
 
 namespace sccache::sandbox_docker {
 

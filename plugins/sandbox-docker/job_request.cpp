@@ -1,4 +1,4 @@
-#include "job_request.hpp"
+#include "sandbox-docker/job_request.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "helper_protocol.hpp"
+#include "sandbox-docker/helper_protocol.hpp"
 
 namespace sccache::sandbox_docker {
 namespace fs = std::filesystem;

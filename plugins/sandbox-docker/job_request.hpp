@@ -11,7 +11,7 @@
 
 #include "sccache/sandbox.hpp"
 
-#include "engine_client.hpp"
+#include "sandbox-docker/engine_client.hpp"
 
 namespace sccache::sandbox_docker {
 

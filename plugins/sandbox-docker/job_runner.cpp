@@ -1,4 +1,4 @@
-#include "job_runner.hpp"
+#include "sandbox-docker/job_runner.hpp"
 
 #include <chrono>
 #include <optional>
@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "job_reply.hpp"
+#include "sandbox-docker/job_reply.hpp"
 
 namespace sccache::sandbox_docker {
 

@@ -12,10 +12,10 @@
 
 #include "sccache/sandbox.hpp"
 
-#include "container_pool.hpp"
-#include "docker_config.hpp"
-#include "engine_api.hpp"
-#include "job_request.hpp"
+#include "sandbox-docker/container_pool.hpp"
+#include "sandbox-docker/docker_config.hpp"
+#include "sandbox-docker/engine_api.hpp"
+#include "sandbox-docker/job_request.hpp"
 
 namespace sccache::sandbox_docker {
 

@@ -1,13 +1,13 @@
-#include "readiness.hpp"
+#include "sandbox-docker/readiness.hpp"
 
 #include <cstdio>
 
 #include <fmt/format.h>
 
-#include "helper_protocol.hpp"
-#include "image_tar.hpp"
-#include "job_reply.hpp"
-#include "job_request.hpp"
+#include "sandbox-docker/helper_protocol.hpp"
+#include "sandbox-docker/image_tar.hpp"
+#include "sandbox-docker/job_reply.hpp"
+#include "sandbox-docker/job_request.hpp"
 
 namespace sccache::sandbox_docker {
 

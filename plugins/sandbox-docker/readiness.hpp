@@ -9,8 +9,8 @@
 #include <memory>
 #include <string_view>
 
-#include "docker_config.hpp"
-#include "engine_api.hpp"
+#include "sandbox-docker/docker_config.hpp"
+#include "sandbox-docker/engine_api.hpp"
 
 namespace sccache::sandbox_docker {
 

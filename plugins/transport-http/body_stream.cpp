@@ -1,4 +1,4 @@
-#include "body_stream.hpp"
+#include "transport-http/body_stream.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "connection_pool.hpp"
+#include "transport-http/connection_pool.hpp"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Socket.h>

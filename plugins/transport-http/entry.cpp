@@ -1,5 +1,5 @@
 #include "sccache/plugin.hpp"
 
-#include "http_transport.hpp"
+#include "transport-http/http_transport.hpp"
 
 SCCACHE_EXPORT_PLUGIN(sccache::transport_http::descriptor)

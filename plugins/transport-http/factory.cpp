@@ -5,9 +5,9 @@
 
 #include "sccache/plugin.hpp"
 
-#include "http_client.hpp"
-#include "http_server.hpp"
-#include "http_transport.hpp"
+#include "transport-http/http_client.hpp"
+#include "transport-http/http_server.hpp"
+#include "transport-http/http_transport.hpp"
 
 namespace sccache::transport_http {
 namespace {

@@ -3,7 +3,7 @@
 // A request on a reused idle connection that fails before any byte of the response arrived (the
 // server closed the idle connection meanwhile) is sent once more on a fresh connection; the body
 // is sent again too (`body`, or by calling `body_writer` again). Timeouts are never retried.
-#include "http_client.hpp"
+#include "transport-http/http_client.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -17,9 +17,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "body_stream.hpp"
-#include "connection_pool.hpp"
-#include "tls_client_contexts.hpp"
+#include "transport-http/body_stream.hpp"
+#include "transport-http/connection_pool.hpp"
+#include "transport-http/tls_client_contexts.hpp"
 
 namespace sccache::transport_http {
 namespace {

@@ -4,7 +4,7 @@
 // limits, routes, runs the route handler and turns its exceptions into JSON error responses.
 // Poco itself answers 400 to requests it cannot parse (including more than 100 header fields, a
 // field name over 256 bytes or a value over 8 KiB) and then closes that connection.
-#include "http_server.hpp"
+#include "transport-http/http_server.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -21,9 +21,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "router.hpp"
-#include "server_exchange.hpp"
-#include "tls_identity.hpp"
+#include "transport-http/router.hpp"
+#include "transport-http/server_exchange.hpp"
+#include "transport-http/tls_identity.hpp"
 
 namespace sccache::transport_http {
 namespace {

@@ -1,4 +1,4 @@
-#include "router.hpp"
+#include "transport-http/router.hpp"
 
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-#include "server_exchange.hpp"
+#include "transport-http/server_exchange.hpp"
 
 #include <stdexcept>
 #include <strings.h>

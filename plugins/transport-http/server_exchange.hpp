@@ -16,7 +16,7 @@
 
 #include "sccache/transport.hpp"
 
-#include "body_stream.hpp"
+#include "transport-http/body_stream.hpp"
 
 namespace sccache::transport_http {
 

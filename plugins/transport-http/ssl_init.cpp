@@ -1,4 +1,4 @@
-#include "ssl_init.hpp"
+#include "transport-http/ssl_init.hpp"
 
 #include <mutex>
 

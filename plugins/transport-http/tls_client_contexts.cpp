@@ -1,4 +1,4 @@
-#include "tls_client_contexts.hpp"
+#include "transport-http/tls_client_contexts.hpp"
 
 #include <utility>
 
@@ -13,8 +13,8 @@
 
 #include "sccache/transport.hpp"
 
-#include "ssl_init.hpp"
-#include "tls_identity.hpp"
+#include "transport-http/ssl_init.hpp"
+#include "transport-http/tls_identity.hpp"
 
 namespace sccache::transport_http {
 namespace {

@@ -1,4 +1,4 @@
-#include "tls_identity.hpp"
+#include "transport-http/tls_identity.hpp"
 
 #include <memory>
 #include <optional>
@@ -12,7 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "ssl_init.hpp"
+#include "transport-http/ssl_init.hpp"
 
 namespace sccache::transport_http {
 namespace {

@@ -1,4 +1,4 @@
-#include "cluster_fixture.hpp"
+#include "integration/cluster_fixture.hpp"
 
 #include <cstdlib>
 #include <iostream>

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace sccache::test {
 

@@ -1,4 +1,4 @@
-#include "distributed_fixture.hpp"
+#include "integration/distributed_fixture.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>

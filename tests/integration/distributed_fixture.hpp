@@ -10,7 +10,7 @@
 
 #include <Poco/JSON/Object.h>
 
-#include "cluster_fixture.hpp"
+#include "integration/cluster_fixture.hpp"
 
 namespace sccache::test {
 

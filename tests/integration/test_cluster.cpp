@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "cluster_fixture.hpp"
-#include "tls_identity.hpp"
-#include "wire.hpp"
+#include "common/wire.hpp"
+#include "integration/cluster_fixture.hpp"
+#include "transport-http/tls_identity.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "cluster_fixture.hpp"
-#include "jwt_mint.hpp"
+#include "integration/cluster_fixture.hpp"
+#include "support/jwt_mint.hpp"
 
 using namespace sccache::test;
 namespace fs = std::filesystem;

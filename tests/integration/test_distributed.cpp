@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "distributed_fixture.hpp"
+#include "integration/distributed_fixture.hpp"
 
 using namespace sccache::test;
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "distributed_fixture.hpp"
+#include "integration/distributed_fixture.hpp"
 
 using namespace sccache::test;
 namespace fs = std::filesystem;
@@ -64,7 +64,9 @@ TEST_CASE("every failure to distribute falls back to a correct local compile, co
     // a fresh server that has to receive the toolchain again.
     std::vector<fs::path> archives;
     for (const auto& entry : fs::directory_iterator(cluster.dir() / "client-cache/client/tc")) {
-      archives.push_back(entry.path());
+      if (entry.path().filename().string().ends_with(".tar.zst")) {
+        archives.push_back(entry.path());
+      }
     }
     REQUIRE(archives.size() == 1);
     {

@@ -12,9 +12,9 @@
 
 #include "sccache/transport.hpp"
 
-#include "cluster_fixture.hpp"
-#include "http_transport.hpp"
-#include "jwt_mint.hpp"
+#include "integration/cluster_fixture.hpp"
+#include "support/jwt_mint.hpp"
+#include "transport-http/http_transport.hpp"
 
 using namespace sccache::test;
 namespace fs = std::filesystem;

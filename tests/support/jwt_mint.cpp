@@ -1,4 +1,4 @@
-#include "jwt_mint.hpp"
+#include "support/jwt_mint.hpp"
 
 #include <chrono>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "sandbox_test_support.hpp"
+#include "support/sandbox_test_support.hpp"
 
 #include <set>
 #include <sstream>
@@ -109,10 +109,10 @@ const ToolchainArchive& full_toolchain() {
     ToolchainArchive result;
     const bool zstd = ::access("/usr/bin/zstd", X_OK) == 0;
     result.archive = archive_dir() / (zstd ? "full.tar.zst" : "full.tar");
-    result.id =
-        build_toolchain({"/bin/bash", "/bin/cat", "/bin/ls", "/bin/ln", "/bin/sleep", "/bin/rm",
-                         "/usr/bin/tail", "/usr/bin/truncate", "/usr/bin/gcc-12", cc1, as, "/usr/include/stdc-predef.h"},
-                        result.archive, zstd ? "--zstd" : "");
+    result.id = build_toolchain(
+        {"/bin/bash", "/bin/cat", "/bin/ls", "/bin/ln", "/bin/sleep", "/bin/rm", "/usr/bin/tail",
+         "/usr/bin/truncate", "/usr/bin/gcc-12", cc1, as, "/usr/include/stdc-predef.h"},
+        result.archive, zstd ? "--zstd" : "");
     return result;
   }();
   return archive;

@@ -10,7 +10,7 @@
 
 #include "sccache/sandbox.hpp"
 
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace sccache::test {
 
@@ -19,9 +19,9 @@ struct ToolchainArchive {
   std::filesystem::path archive;
 };
 
-// bash, the coreutils the tests use (cat ls ln sleep rm tail truncate), gcc-12 with cc1 and as, their libraries and the dynamic
-// loader, at their real paths (with the symlinks leading there). zstd-compressed when zstd
-// exists, as the client makes them. Built once per process.
+// bash, the coreutils the tests use (cat ls ln sleep rm tail truncate), gcc-12 with cc1 and as,
+// their libraries and the dynamic loader, at their real paths (with the symlinks leading there).
+// zstd-compressed when zstd exists, as the client makes them. Built once per process.
 const ToolchainArchive& full_toolchain();
 // bash, cat and sleep only, gzip-compressed. Built once per process.
 const ToolchainArchive& small_toolchain();

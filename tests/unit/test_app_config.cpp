@@ -2,10 +2,10 @@
 // bad-input case with its file:line:key error.
 #include <catch2/catch.hpp>
 
-#include "client_config.hpp"
-#include "scheduler_config.hpp"
-#include "server_config.hpp"
-#include "test_support.hpp"
+#include "buildserver/server_config.hpp"
+#include "client/client_config.hpp"
+#include "scheduler/scheduler_config.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 

@@ -5,7 +5,7 @@
 
 #include "sccache/file_stamp.hpp"
 
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

@@ -2,7 +2,7 @@
 // its own clock.
 #include <catch2/catch.hpp>
 
-#include "job_token.hpp"
+#include "common/job_token.hpp"
 
 using namespace sccache;
 using std::chrono::seconds;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "logging.hpp"
+#include "common/logging.hpp"
 
 using sccache::parse_log_directives;
 

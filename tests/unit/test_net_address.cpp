@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "net_address.hpp"
+#include "common/net_address.hpp"
 
 using namespace sccache;
 

@@ -6,8 +6,8 @@
 
 #include "sccache/plugin_registry.hpp"
 
-#include "test_support.hpp"
-#include "token_auth.hpp"
+#include "auth-token/token_auth.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 
 #include "sccache/sandbox.hpp"
 
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 

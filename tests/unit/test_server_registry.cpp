@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "server_registry.hpp"
+#include "scheduler/server_registry.hpp"
 
 using namespace sccache;
 using Clock = ServerRegistry::Clock;

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "wire.hpp"
+#include "common/wire.hpp"
 
 using namespace sccache::wire;
 

@@ -1,8 +1,8 @@
-#include "compiler/analyze.hpp"
+#include "client/compiler/analyze.hpp"
 
-#include "compiler/argument_table.hpp"
-#include "compiler/language.hpp"
-#include "compiler/output_names.hpp"
+#include "client/compiler/argument_table.hpp"
+#include "client/compiler/language.hpp"
+#include "client/compiler/output_names.hpp"
 
 namespace sccache::compiler {
 

@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/compiler_family.hpp"
+#include "client/compiler/compiler_family.hpp"
 
 namespace sccache::compiler {
 

@@ -1,8 +1,8 @@
-#include "compiler/argument_table.hpp"
+#include "client/compiler/argument_table.hpp"
 
 #include <string_view>
 
-#include "compiler/option_checks.hpp"
+#include "client/compiler/option_checks.hpp"
 
 namespace sccache::compiler {
 

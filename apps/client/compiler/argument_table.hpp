@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/compiler_family.hpp"
+#include "client/compiler/compiler_family.hpp"
 
 namespace sccache::compiler {
 

@@ -1,9 +1,9 @@
-#include "compiler/commands.hpp"
+#include "client/compiler/commands.hpp"
 
 #include <stdexcept>
 #include <string_view>
 
-#include "compiler/language.hpp"
+#include "client/compiler/language.hpp"
 
 namespace sccache::compiler {
 

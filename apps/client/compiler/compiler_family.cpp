@@ -1,4 +1,4 @@
-#include "compiler/compiler_family.hpp"
+#include "client/compiler/compiler_family.hpp"
 
 namespace sccache::compiler {
 

@@ -1,4 +1,4 @@
-#include "compiler/language.hpp"
+#include "client/compiler/language.hpp"
 
 #include <array>
 #include <utility>

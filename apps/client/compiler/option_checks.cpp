@@ -1,4 +1,4 @@
-#include "compiler/option_checks.hpp"
+#include "client/compiler/option_checks.hpp"
 
 #include <string_view>
 

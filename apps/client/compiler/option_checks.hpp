@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "compiler/argument_table.hpp"
+#include "client/compiler/argument_table.hpp"
 
 namespace sccache::compiler {
 

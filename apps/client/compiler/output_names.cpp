@@ -1,4 +1,4 @@
-#include "compiler/output_names.hpp"
+#include "client/compiler/output_names.hpp"
 
 namespace sccache::compiler {
 

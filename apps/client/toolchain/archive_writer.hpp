@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "toolchain.hpp"
+#include "client/toolchain/toolchain.hpp"
 
 namespace sccache::toolchain {
 

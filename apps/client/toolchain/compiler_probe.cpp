@@ -1,4 +1,4 @@
-#include "compiler_probe.hpp"
+#include "client/toolchain/compiler_probe.hpp"
 
 #include <cstdlib>
 #include <string>
@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "run_command.hpp"
-#include "toolchain.hpp"
+#include "client/toolchain/run_command.hpp"
+#include "client/toolchain/toolchain.hpp"
 
 namespace sccache::toolchain {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "elf_deps.hpp"
+#include "client/toolchain/elf_deps.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,9 +6,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "run_command.hpp"
-#include "toolchain.hpp"
-#include "unique_fd.hpp"
+#include "util/unique_fd.hpp"
+
+#include "client/toolchain/run_command.hpp"
+#include "client/toolchain/toolchain.hpp"
 
 namespace sccache::toolchain {
 namespace {
@@ -69,7 +70,7 @@ LddReport parse_ldd_output(std::string_view text) {
 }
 
 bool is_elf(const std::filesystem::path& file) {
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   char magic[4] = {};
   return fd.valid() && ::read(fd.get(), magic, 4) == 4 && magic[0] == 0x7f && magic[1] == 'E' &&
          magic[2] == 'L' && magic[3] == 'F';

@@ -1,4 +1,4 @@
-#include "manifest.hpp"
+#include "client/toolchain/manifest.hpp"
 
 #include <cerrno>
 #include <cstring>

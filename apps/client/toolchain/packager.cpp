@@ -10,13 +10,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "archive_writer.hpp"
-#include "compiler_probe.hpp"
-#include "elf_deps.hpp"
-#include "manifest.hpp"
-#include "sha256.hpp"
-#include "toolchain.hpp"
-#include "toolchain_cache.hpp"
+#include "util/file_lock.hpp"
+#include "util/sha256.hpp"
+
+#include "client/toolchain/archive_writer.hpp"
+#include "client/toolchain/compiler_probe.hpp"
+#include "client/toolchain/elf_deps.hpp"
+#include "client/toolchain/manifest.hpp"
+#include "client/toolchain/toolchain.hpp"
+#include "client/toolchain/toolchain_cache.hpp"
 
 namespace sccache::toolchain {
 namespace fs = std::filesystem;
@@ -105,13 +107,13 @@ Toolchain override_toolchain(ToolchainCache& cache, const fs::path& compiler,
   if (lookup()) {
     return toolchain;
   }
-  FileLock lock = cache.lock(key);
+  util::FileLock lock = cache.lock(key);
   if (lookup()) {
     return toolchain;
   }
   log().debug("toolchain: hashing {} (path_override for {})", entry.archive.string(),
               compiler.string());
-  toolchain.id = sha256_file_hex(entry.archive);
+  toolchain.id = util::sha256_file_hex(entry.archive);
   std::error_code ec;
   toolchain.size = fs::file_size(entry.archive, ec);
   if (ec) {
@@ -139,7 +141,11 @@ template <typename Body>
 auto translating_errors(Body&& body) -> decltype(body()) {
   try {
     return body();
-  } catch (const fs::filesystem_error& e) {
+  } catch (const ToolchainError&) {
+    throw;
+  } catch (const ToolchainTooLarge&) {
+    throw;
+  } catch (const std::runtime_error& e) {  // file system and util errors
     throw ToolchainError(e.what());
   }
 }
@@ -238,7 +244,7 @@ std::optional<Toolchain> find_or_package(const fs::path& compiler_path,
   if (auto hit = cached(cache, key, compiler.string())) {
     return hit;
   }
-  FileLock lock = cache.lock(key);
+  util::FileLock lock = cache.lock(key);
   if (auto hit = cached(cache, key, compiler.string())) {  // packaged while we waited
     return hit;
   }

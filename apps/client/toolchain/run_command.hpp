@@ -1,10 +1,9 @@
-// Runs a short helper command (a compiler probe, ldd) to completion and captures its output.
+// The way the packager runs its helpers (a compiler probe, ldd): untranslated messages (LC_ALL=C
+// over the caller's environment), PATH search, stdin from /dev/null, output captured, and the
+// whole process group killed if it outlives `timeout`.
 //
-// The child gets the caller's environment with LC_ALL=C (untranslated messages), stdin from
-// /dev/null, and its own process group (killed as a whole on timeout).
-// Threads: no shared state; callable from any thread (posix_spawn).
-// Failure: ToolchainError if the command cannot start or outlives `timeout`; a non-zero exit is
-// reported in exit_code, not thrown.
+// Threads: no shared state. Failure: ToolchainError if the command cannot start or outlives
+// `timeout`; a non-zero exit is reported in exit_code, not thrown.
 #pragma once
 
 #include <chrono>
@@ -19,7 +18,6 @@ struct CommandOutput {
   std::string err;
 };
 
-// argv[0] without a '/' is searched in PATH.
 CommandOutput run_command(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
 

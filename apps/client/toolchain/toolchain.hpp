@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "client_config.hpp"
+#include "client/client_config.hpp"
 
 namespace sccache::toolchain {
 

@@ -1,9 +1,9 @@
 // The client's on-disk toolchain cache under `<dist cache_dir>/client`:
 //
-//   tc/<id>.tar.zst        archives; mtime = last use (LRU), total kept within max_bytes
-//   tc/.tmp-*              archives being written (renamed into place when complete)
+//   tc/<id>.tar.zst        archives, a util::LruDirStore: mtime = last use, total kept within
+//                          max_bytes (tc/.tmp-* being written, tc/.lock held while evicting)
 //   compilers/<key>        weak-key index: "archive <id> <size>" or "too-large - <size>"
-//   locks/<key>, locks/evict   flock files
+//   locks/<key>            flock files: one packager per key
 //
 // A weak key names a file cheaply (path as invoked, realpath, dev, inode, size, mtime_ns): no
 // hashing of contents, so a lookup is a few stats and one small read. Index entries are written
@@ -19,7 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "file_lock.hpp"
+#include "util/file_lock.hpp"
+#include "util/lru_dir_store.hpp"
 
 namespace sccache::toolchain {
 
@@ -41,7 +42,7 @@ class ToolchainCache {
   // Touches nothing on disk; directories are created when first written to.
   ToolchainCache(std::filesystem::path root, uint64_t max_bytes);
 
-  uint64_t max_bytes() const { return m_max_bytes; }
+  uint64_t max_bytes() const { return m_archives.max_bytes(); }
 
   // nullopt when absent or unreadable/malformed.
   std::optional<IndexRecord> read_index(const std::string& key) const;
@@ -52,7 +53,7 @@ class ToolchainCache {
   bool touch_archive(const std::string& id) const;
 
   // Holds the packaging lock of `key` until destroyed.
-  FileLock lock(const std::string& key);
+  util::FileLock lock(const std::string& key);
 
   // A new, empty, uniquely named file in tc/ to write an archive into.
   std::filesystem::path new_temp_archive();
@@ -70,7 +71,7 @@ class ToolchainCache {
   void ensure_directories();
 
   std::filesystem::path m_root;
-  uint64_t m_max_bytes;
+  util::LruDirStore m_archives;
 };
 
 }  // namespace sccache::toolchain

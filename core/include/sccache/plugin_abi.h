@@ -13,13 +13,14 @@
 //   vtables; the loader accepts only an exact match.
 //
 // History: 1 = first in-tree plugins; 2 = HostContext::identity() (the first installed SDK);
-// 3 = ServerOptions::tls_certificate_file and tls_key_file.
+// 3 = ServerOptions::tls_certificate_file and tls_key_file; 4 = ToolchainLeases (the sandbox
+// SDK's toolchain bookkeeping, sccache/toolchain_leases.hpp).
 #ifndef SCCACHE_PLUGIN_ABI_H
 #define SCCACHE_PLUGIN_ABI_H
 
 #include <stdint.h>
 
-#define SCCACHE_PLUGIN_ABI_VERSION 3u
+#define SCCACHE_PLUGIN_ABI_VERSION 4u
 #define SCCACHE_PLUGIN_ENTRY_NAME "sccache_plugin_entry_v1"
 
 #ifdef __cplusplus

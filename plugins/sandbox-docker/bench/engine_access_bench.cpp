@@ -32,13 +32,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "docker_config.hpp"
-#include "embedded_helper.hpp"
-#include "engine_api.hpp"
-#include "helper_protocol.hpp"
-#include "image_tar.hpp"
-#include "job_reply.hpp"
-#include "job_request.hpp"
+#include "sandbox-docker/docker_config.hpp"
+#include "sandbox-docker/embedded_helper.hpp"
+#include "sandbox-docker/engine_api.hpp"
+#include "sandbox-docker/helper_protocol.hpp"
+#include "sandbox-docker/image_tar.hpp"
+#include "sandbox-docker/job_reply.hpp"
+#include "sandbox-docker/job_request.hpp"
 
 using namespace sccache;
 using namespace sccache::sandbox_docker;

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "init/init.hpp"
+#include "sandbox-docker/init/init.hpp"
 
 namespace sccache::sandbox_docker::init {
 

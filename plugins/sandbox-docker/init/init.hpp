@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <sys/types.h>
 
-#include "helper_protocol.hpp"
+#include "sandbox-docker/helper_protocol.hpp"
 
 namespace sccache::sandbox_docker::init {
 

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "init/init.hpp"
+#include "sandbox-docker/init/init.hpp"
 
 namespace sccache::sandbox_docker::init {
 

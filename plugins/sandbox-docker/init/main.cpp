@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "init/init.hpp"
+#include "sandbox-docker/init/init.hpp"
 
 using namespace sccache::sandbox_docker::init;
 namespace proto = sccache::sandbox_docker::protocol;

@@ -1,4 +1,4 @@
-#include "real_compile.hpp"
+#include "client/compiler/real_compile.hpp"
 
 #include <algorithm>
 #include <regex>
@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "compiler/commands.hpp"
-#include "test_support.hpp"
+#include "client/compiler/commands.hpp"
+#include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
 

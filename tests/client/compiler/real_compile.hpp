@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/analyze.hpp"
+#include "client/compiler/analyze.hpp"
 
 namespace sccache::test::compile {
 

@@ -1,9 +1,9 @@
 // Compiler family and driver detection, and the file names the drivers derive.
 #include <catch2/catch.hpp>
 
-#include "compiler/compiler_family.hpp"
-#include "compiler/language.hpp"
-#include "compiler/output_names.hpp"
+#include "client/compiler/compiler_family.hpp"
+#include "client/compiler/language.hpp"
+#include "client/compiler/output_names.hpp"
 
 using namespace sccache::compiler;
 

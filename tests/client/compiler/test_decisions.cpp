@@ -2,7 +2,7 @@
 // does not.
 #include <catch2/catch.hpp>
 
-#include "compiler/analyze.hpp"
+#include "client/compiler/analyze.hpp"
 
 using namespace sccache::compiler;
 using N = NotDistributed;

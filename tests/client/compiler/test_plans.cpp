@@ -4,8 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "compiler/analyze.hpp"
-#include "compiler/commands.hpp"
+#include "client/compiler/analyze.hpp"
+#include "client/compiler/commands.hpp"
 
 using namespace sccache::compiler;
 using Args = std::vector<std::string>;

@@ -1,10 +1,10 @@
 // Real clang, when installed (it is optional): the same byte comparisons as for gcc.
 #include <catch2/catch.hpp>
 
-#include "compiler/analyze.hpp"
-#include "compiler/commands.hpp"
-#include "real_compile.hpp"
-#include "test_support.hpp"
+#include "client/compiler/analyze.hpp"
+#include "client/compiler/commands.hpp"
+#include "client/compiler/real_compile.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache::test::compile;
 using sccache::compiler::analyze;

@@ -4,9 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "compiler/analyze.hpp"
-#include "real_compile.hpp"
-#include "test_support.hpp"
+#include "client/compiler/analyze.hpp"
+#include "client/compiler/real_compile.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache::test::compile;
 using sccache::compiler::analyze;

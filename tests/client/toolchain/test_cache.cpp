@@ -11,9 +11,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "sha256.hpp"
-#include "toolchain_cache.hpp"
-#include "toolchain_test_util.hpp"
+#include "util/sha256.hpp"
+
+#include "client/toolchain/toolchain_cache.hpp"
+#include "client/toolchain/toolchain_test_util.hpp"
 
 namespace tc = sccache::toolchain;
 namespace fs = std::filesystem;
@@ -41,10 +42,11 @@ void set_mtime(const fs::path& path, time_t seconds) {
   REQUIRE(::utimes(path.c_str(), times) == 0);
 }
 
+// Archives in `dir` (the store's own dot files, such as its lock, are not counted).
 size_t count_files(const fs::path& dir) {
   size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir)) {
-    ++n;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    n += entry.path().filename().string().starts_with(".") ? 0 : 1;
   }
   return n;
 }
@@ -144,7 +146,7 @@ TEST_CASE("the cache evicts the least recently used archives", "[cache]") {
 TEST_CASE("index entries are small files and malformed ones are misses", "[cache]") {
   TempDir root("sccache-tc-index");
   tc::ToolchainCache cache(root.path(), 1000);
-  std::string key = tc::sha256_hex("k");
+  std::string key = util::sha256_hex("k");
   REQUIRE_FALSE(cache.read_index(key));
   cache.write_index(key, {tc::IndexRecord::Kind::archive, std::string(64, '0'), 42});
   auto record = cache.read_index(key);

@@ -4,9 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "elf_deps.hpp"
-#include "manifest.hpp"
-#include "toolchain_test_util.hpp"
+#include "client/toolchain/elf_deps.hpp"
+#include "client/toolchain/manifest.hpp"
+#include "client/toolchain/toolchain_test_util.hpp"
 
 namespace tc = sccache::toolchain;
 namespace fs = std::filesystem;

@@ -5,7 +5,7 @@
 #include <archive_entry.h>
 #include <catch2/catch.hpp>
 
-#include "toolchain_test_util.hpp"
+#include "client/toolchain/toolchain_test_util.hpp"
 
 namespace tc = sccache::toolchain;
 namespace fs = std::filesystem;

@@ -2,7 +2,7 @@
 // input under bubblewrap, exactly like the host compiler does.
 #include <catch2/catch.hpp>
 
-#include "toolchain_test_util.hpp"
+#include "client/toolchain/toolchain_test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace sccache::test;

@@ -1,4 +1,4 @@
-#include "toolchain_test_util.hpp"
+#include "client/toolchain/toolchain_test_util.hpp"
 
 #include <map>
 #include <memory>

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
-#include "toolchain.hpp"
+#include "client/toolchain/toolchain.hpp"
+#include "support/test_support.hpp"
 
 namespace sccache::test::toolchain {
 

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "auth_plugin_fixture.hpp"
-#include "jwt_auth.hpp"
+#include "auth-jwt/jwt_auth.hpp"
+#include "support/auth_plugin_fixture.hpp"
 
 namespace sccache::test {
 

@@ -11,9 +11,9 @@
 #include <Poco/Net/ServerSocket.h>
 #include <catch2/catch.hpp>
 
-#include "jwt_fixture.hpp"
-#include "jwt_mint.hpp"
-#include "test_support.hpp"
+#include "plugins/auth_jwt/jwt_fixture.hpp"
+#include "support/jwt_mint.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "jwk_set.hpp"
-#include "jwt_mint.hpp"
+#include "auth-jwt/jwk_set.hpp"
+#include "support/jwt_mint.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

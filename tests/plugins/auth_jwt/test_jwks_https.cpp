@@ -5,10 +5,10 @@
 
 #include "sccache/transport.hpp"
 
-#include "http_transport.hpp"
-#include "jwt_fixture.hpp"
-#include "jwt_mint.hpp"
-#include "test_support.hpp"
+#include "plugins/auth_jwt/jwt_fixture.hpp"
+#include "support/jwt_mint.hpp"
+#include "support/test_support.hpp"
+#include "transport-http/http_transport.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

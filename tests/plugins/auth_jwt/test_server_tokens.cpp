@@ -4,9 +4,9 @@
 
 #include "sccache/plugin_registry.hpp"
 
-#include "jwt_fixture.hpp"
-#include "jwt_mint.hpp"
-#include "test_support.hpp"
+#include "plugins/auth_jwt/jwt_fixture.hpp"
+#include "support/jwt_mint.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

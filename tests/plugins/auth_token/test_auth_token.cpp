@@ -4,9 +4,9 @@
 
 #include "sccache/plugin_registry.hpp"
 
-#include "auth_plugin_fixture.hpp"
-#include "test_support.hpp"
-#include "token_auth.hpp"
+#include "auth-token/token_auth.hpp"
+#include "support/auth_plugin_fixture.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 

@@ -1,8 +1,8 @@
 // The overlay sandbox under the conformance suite (tests/plugins/sandbox_conformance).
 #include "sccache/deferred_removal.hpp"
 
-#include "conformance.hpp"
-#include "sandbox_fixture.hpp"
+#include "plugins/sandbox_bwrap/sandbox_fixture.hpp"
+#include "plugins/sandbox_conformance/conformance.hpp"
 
 namespace sccache::test::conformance {
 namespace fs = std::filesystem;

@@ -1,9 +1,9 @@
-#include "sandbox_fixture.hpp"
+#include "plugins/sandbox_bwrap/sandbox_fixture.hpp"
 
 #include <fstream>
 #include <unistd.h>
 
-#include "overlay_sandbox.hpp"
+#include "sandbox-bwrap/overlay_sandbox.hpp"
 
 namespace sccache::test::bwrap {
 namespace fs = std::filesystem;

@@ -11,8 +11,8 @@
 #include "sccache/host_context.hpp"
 #include "sccache/sandbox.hpp"
 
-#include "sandbox_test_support.hpp"
-#include "test_support.hpp"
+#include "support/sandbox_test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace sccache::test::bwrap {
 

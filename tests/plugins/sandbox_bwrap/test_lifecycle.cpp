@@ -11,7 +11,7 @@
 #include "sccache/config_error.hpp"
 #include "sccache/deferred_removal.hpp"
 
-#include "sandbox_fixture.hpp"
+#include "plugins/sandbox_bwrap/sandbox_fixture.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

@@ -3,7 +3,7 @@
 
 #include "sccache/plugin_registry.hpp"
 
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 

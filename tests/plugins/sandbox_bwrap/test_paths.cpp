@@ -2,7 +2,7 @@
 // mount options. What every sandbox must do is in the conformance suite.
 #include <catch2/catch.hpp>
 
-#include "sandbox_fixture.hpp"
+#include "plugins/sandbox_bwrap/sandbox_fixture.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

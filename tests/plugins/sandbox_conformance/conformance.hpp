@@ -10,7 +10,7 @@
 
 #include "sccache/sandbox.hpp"
 
-#include "sandbox_test_support.hpp"
+#include "support/sandbox_test_support.hpp"
 
 namespace sccache::test::conformance {
 

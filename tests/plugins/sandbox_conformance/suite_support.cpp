@@ -1,4 +1,4 @@
-#include "conformance.hpp"
+#include "plugins/sandbox_conformance/conformance.hpp"
 
 namespace sccache::test::conformance {
 

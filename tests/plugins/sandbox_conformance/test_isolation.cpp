@@ -10,7 +10,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "conformance.hpp"
+#include "plugins/sandbox_conformance/conformance.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

@@ -10,7 +10,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "conformance.hpp"
+#include "plugins/sandbox_conformance/conformance.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

@@ -1,6 +1,6 @@
 // The docker sandbox under the conformance suite (tests/plugins/sandbox_conformance).
-#include "conformance.hpp"
-#include "docker_fixture.hpp"
+#include "plugins/sandbox_conformance/conformance.hpp"
+#include "plugins/sandbox_docker/docker_fixture.hpp"
 
 namespace sccache::test::conformance {
 

@@ -1,10 +1,10 @@
-#include "docker_fixture.hpp"
+#include "plugins/sandbox_docker/docker_fixture.hpp"
 
 #include <csignal>
 #include <iostream>
 #include <unistd.h>
 
-#include "docker_sandbox.hpp"
+#include "sandbox-docker/docker_sandbox.hpp"
 
 namespace sccache::test::docker {
 namespace fs = std::filesystem;

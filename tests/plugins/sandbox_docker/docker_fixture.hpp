@@ -13,10 +13,10 @@
 #include "sccache/host_context.hpp"
 #include "sccache/sandbox.hpp"
 
-#include "docker_config.hpp"
-#include "engine_api.hpp"
-#include "sandbox_test_support.hpp"
-#include "test_support.hpp"
+#include "sandbox-docker/docker_config.hpp"
+#include "sandbox-docker/engine_api.hpp"
+#include "support/sandbox_test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace sccache::test::docker {
 

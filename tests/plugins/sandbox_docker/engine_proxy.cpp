@@ -1,4 +1,4 @@
-#include "engine_proxy.hpp"
+#include "plugins/sandbox_docker/engine_proxy.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -7,8 +7,8 @@
 
 #include "sccache/config_error.hpp"
 
-#include "docker_config.hpp"
-#include "engine_api.hpp"
+#include "sandbox-docker/docker_config.hpp"
+#include "sandbox-docker/engine_api.hpp"
 
 using namespace sccache;
 using namespace sccache::sandbox_docker;

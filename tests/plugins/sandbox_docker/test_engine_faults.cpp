@@ -3,8 +3,8 @@
 // crash, an exception of another type or a toolchain that hangs for good.
 #include <catch2/catch.hpp>
 
-#include "docker_fixture.hpp"
-#include "engine_proxy.hpp"
+#include "plugins/sandbox_docker/docker_fixture.hpp"
+#include "plugins/sandbox_docker/engine_proxy.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

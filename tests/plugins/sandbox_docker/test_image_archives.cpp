@@ -11,7 +11,7 @@
 #include <archive_entry.h>
 #include <catch2/catch.hpp>
 
-#include "docker_fixture.hpp"
+#include "plugins/sandbox_docker/docker_fixture.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

@@ -5,10 +5,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "embedded_helper.hpp"
-#include "image_tar.hpp"
-#include "sandbox_test_support.hpp"
-#include "test_support.hpp"
+#include "sandbox-docker/embedded_helper.hpp"
+#include "sandbox-docker/image_tar.hpp"
+#include "support/sandbox_test_support.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 using namespace sccache::sandbox_docker;
@@ -33,10 +33,9 @@ TEST_CASE("a toolchain archive over the entry or byte cap is refused") {
 
   CHECK(convert(13, 1200000) > 1200000);
   std::string error = sandbox_error([&] { convert(12, 1200000); });
-  CHECK(error.find("refusing to import caps.tar.gz: more than 12 entries") != std::string::npos);
+  CHECK(error.find("refusing caps.tar.gz: more than 12 entries") != std::string::npos);
   error = sandbox_error([&] { convert(13, 1 << 20); });
-  CHECK(error.find("refusing to import caps.tar.gz: more than 1 MiB uncompressed") !=
-        std::string::npos);
+  CHECK(error.find("refusing caps.tar.gz: more than 1 MiB uncompressed") != std::string::npos);
   // The defaults: 500000 entries, 8 GiB.
   ImageLayout defaults{embedded_helper()};
   CHECK(defaults.max_entries == 500000);

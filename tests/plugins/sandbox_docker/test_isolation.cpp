@@ -2,7 +2,7 @@
 // every sandbox must keep a job from doing is in the conformance suite.
 #include <catch2/catch.hpp>
 
-#include "docker_fixture.hpp"
+#include "plugins/sandbox_docker/docker_fixture.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

@@ -9,10 +9,10 @@
 #include <Poco/Net/StreamSocket.h>
 #include <catch2/catch.hpp>
 
-#include "helper_protocol.hpp"
-#include "job_reply.hpp"
-#include "sandbox_test_support.hpp"
-#include "test_support.hpp"
+#include "sandbox-docker/helper_protocol.hpp"
+#include "sandbox-docker/job_reply.hpp"
+#include "support/sandbox_test_support.hpp"
+#include "support/test_support.hpp"
 
 using namespace sccache;
 using namespace sccache::sandbox_docker;

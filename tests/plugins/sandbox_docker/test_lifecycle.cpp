@@ -8,9 +8,9 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "docker_fixture.hpp"
-#include "embedded_helper.hpp"
-#include "image_tar.hpp"
+#include "plugins/sandbox_docker/docker_fixture.hpp"
+#include "sandbox-docker/embedded_helper.hpp"
+#include "sandbox-docker/image_tar.hpp"
 
 using namespace sccache;
 using namespace sccache::test;

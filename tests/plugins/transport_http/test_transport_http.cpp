@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "transport_fixture.hpp"
+#include "plugins/transport_http/transport_fixture.hpp"
 
 using namespace transport_test;
 

@@ -5,7 +5,7 @@
 #include "sccache/plugin_registry.hpp"
 #include "sccache/transport.hpp"
 
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 TEST_CASE("the transport-http module loads and serves a request") {
   sccache::test::TempDir temp("transport-http-loader");

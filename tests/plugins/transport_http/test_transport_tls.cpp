@@ -6,7 +6,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "transport_fixture.hpp"
+#include "plugins/transport_http/transport_fixture.hpp"
 
 using namespace transport_test;
 

@@ -13,8 +13,8 @@
 
 #include "sccache/transport.hpp"
 
-#include "http_transport.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
+#include "transport-http/http_transport.hpp"
 
 namespace transport_test {
 

@@ -1,0 +1,119 @@
+#include "client/client_config.hpp"
+
+#include <cstdlib>
+
+#include "common/scheduler_location.hpp"
+
+namespace sccache {
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path home_dir() {
+  const char* home = std::getenv("HOME");
+  return home != nullptr && *home != '\0' ? fs::path(home) : fs::path("/tmp");
+}
+
+fs::path default_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return fs::path(xdg) / "sccache-dist-client";
+  }
+  return home_dir() / ".cache" / "sccache-dist-client";
+}
+
+ToolchainOverride read_toolchain(const ConfigSection& entry) {
+  ToolchainOverride toolchain;
+  std::string type = entry.require_string("type");
+  if (type == "path_override") {
+    entry.reject_unknown_keys(
+        {"type", "compiler_executable", "archive", "archive_compiler_executable"});
+    toolchain.kind = ToolchainOverride::Kind::path_override;
+    toolchain.archive = *[&] {
+      auto archive = entry.get_path("archive");
+      if (!archive) {
+        entry.fail("archive", "missing required key (the toolchain archive to send)");
+      }
+      return archive;
+    }();
+    toolchain.archive_compiler_executable = entry.require_string("archive_compiler_executable");
+  } else if (type == "no_dist") {
+    entry.reject_unknown_keys({"type", "compiler_executable"});
+    toolchain.kind = ToolchainOverride::Kind::no_dist;
+  } else {
+    entry.fail("type", "unknown toolchain type (expected \"path_override\" or \"no_dist\")");
+  }
+  toolchain.compiler_executable = entry.require_string("compiler_executable");
+  if (toolchain.compiler_executable.is_relative()) {
+    entry.fail("compiler_executable", "must be an absolute path");
+  }
+  return toolchain;
+}
+
+}  // namespace
+
+fs::path client_config_path() {
+  if (const char* conf = std::getenv("SCCACHE_CONF"); conf != nullptr && *conf != '\0') {
+    return conf;
+  }
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
+    return fs::path(xdg) / "sccache" / "config";
+  }
+  return home_dir() / ".config" / "sccache" / "config";
+}
+
+ClientConfig read_client_config(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    ClientConfig config;
+    config.cache_dir = default_cache_dir();
+    return config;
+  }
+  return read_client_config(load_config_document(path));
+}
+
+ClientConfig read_client_config(ConfigDocument document) {
+  ClientConfig config;
+  config.cache_dir = default_cache_dir();
+  const ConfigSection root = document.section();
+  // [cache] and server_startup_timeout_ms belong to upstream's local cache and daemon; they are
+  // accepted so one config serves both, and have no effect here.
+  root.reject_unknown_keys({"dist", "cache", "plugin_dir", "server_startup_timeout_ms"});
+  config.plugin_dirs = read_plugin_dirs(root);
+  if (auto dist = root.get_table("dist")) {
+    dist->reject_unknown_keys({"scheduler_addr", "scheduler_url", "cache_dir", "toolchains",
+                               "toolchain_cache_size", "rewrite_includes_only", "auth"});
+    if (dist->contains("scheduler_addr") || dist->contains("scheduler_url")) {
+      config.scheduler = read_scheduler_location(*dist);
+    }
+    if (auto dir = dist->get_path("cache_dir")) {
+      config.cache_dir = *dir;
+    }
+    if (auto size = dist->get_size("toolchain_cache_size")) {
+      if (*size == 0) {
+        dist->fail("toolchain_cache_size", "the toolchain cache size must be above zero");
+      }
+      config.toolchain_cache_size = *size;
+    }
+    if (auto rewrite = dist->get_bool("rewrite_includes_only")) {
+      config.rewrite_includes_only = *rewrite;
+    }
+    for (const auto& entry : dist->get_table_array("toolchains")) {
+      ToolchainOverride toolchain = read_toolchain(entry);
+      for (const auto& existing : config.toolchains) {
+        if (existing.compiler_executable == toolchain.compiler_executable) {
+          entry.fail("compiler_executable",
+                     "this compiler already has an entry in dist.toolchains (duplicate or "
+                     "conflicting entries are not allowed)");
+        }
+      }
+      config.toolchains.push_back(std::move(toolchain));
+    }
+    if (auto auth = dist->get_table("auth")) {
+      config.auth = read_auth_section(*auth, AuthRole::client_credential);
+    }
+  }
+  config.document = std::move(document);
+  return config;
+}
+
+}  // namespace sccache
