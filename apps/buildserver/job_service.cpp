@@ -47,6 +47,20 @@ class JobDir {
   fs::path m_path;
 };
 
+// Whether a failed compile failed because the compiler could not run from its toolchain (a
+// program or library missing from the archive, or the compiler crashing) rather than because of
+// the user's code. The words are the compiler driver's and the dynamic loader's own; this is the
+// one place they are looked at, and what goes back is the typed error toolchain_failed.
+bool compiler_could_not_run(std::string_view stderr_text) {
+  for (const char* marker : {"cannot execute '", "error while loading shared libraries",
+                             "execvp:", "internal compiler error"}) {
+    if (stderr_text.find(marker) != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Compilers inside the sandbox need a PATH to find `as` and a writable TMPDIR.
 void add_default_environment(std::vector<std::pair<std::string, std::string>>& env) {
   auto has = [&](std::string_view key) {
@@ -161,7 +175,7 @@ void JobService::handle_upload(ServerRequest& request, ServerResponse& response)
   } catch (const ToolchainRejected& e) {
     m_log->warn("rejected toolchain {} from {}: {}", id.substr(0, 12), request.peer_address(),
                 e.what());
-    reply_error(response, e.status(), e.what());
+    reply_error(response, e.code(), e.what());
     return;
   }
   m_log->info("stored toolchain {} from {}", id.substr(0, 12), request.peer_address());
@@ -171,7 +185,7 @@ void JobService::handle_upload(ServerRequest& request, ServerResponse& response)
 void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
   const std::string job_id = request.path().substr(wire::k_run_path_prefix.size());
   if (!is_job_id(job_id)) {
-    reply_error(response, 404, "no such job");
+    reply_error(response, wire::ErrorCode::not_found, "no such job");
     return;
   }
   auto claims = authorize(request, response);
@@ -186,7 +200,7 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
   try {
     command = wire::JobCommand::from_json(wire::read_frame(request.body(), k_max_command_bytes));
   } catch (const wire::WireError& e) {
-    reply_error(response, 400, e.what());
+    reply_error(response, e);
     return;
   }
   if (command.toolchain_id != claims->toolchain_id) {
@@ -198,8 +212,8 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     archive = m_toolchains.use(command.toolchain_id);  // another client was uploading it
   }
   if (archive.empty()) {
-    response.send(409, k_json,
-                  R"({"error":"the toolchain is not on this server","need_toolchain":true})");
+    reply_error(response, wire::ErrorCode::toolchain_missing,
+                "the toolchain is not on this server");
     return;
   }
   if (!claim_job(job_id)) {
@@ -228,7 +242,8 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     util::extract_tar(request.body(), dir.inputs(),
                       {k_max_input_entries, m_options.max_input_bytes});
   } catch (const util::ArchiveError& e) {
-    reply_error(response, 400, fmt::format("bad job inputs: {}", e.what()));
+    reply_error(response, wire::ErrorCode::inputs_invalid,
+                fmt::format("bad job inputs: {}", e.what()));
     return;
   }
   SandboxResult result;
@@ -249,7 +264,16 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     result = m_sandbox.run(job);
   } catch (const SandboxError& e) {
     m_log->error("job {} failed in the sandbox: {}", job_id, e.what());
-    reply_error(response, 500, fmt::format("sandbox failure: {}", e.what()));
+    reply_error(response, wire::ErrorCode::sandbox_failure, e.what());
+    return;
+  }
+  if (result.exit_code != 0 && compiler_could_not_run(result.stderr_data)) {
+    // Not the user's code: the toolchain lacks something. The client compiles locally.
+    m_log->warn("job {}: the compiler could not run from toolchain {}", job_id,
+                command.toolchain_id.substr(0, 12));
+    reply_error(
+        response, wire::ErrorCode::toolchain_failed,
+        "the compiler could not run from its toolchain: " + result.stderr_data.substr(0, 500));
     return;
   }
   wire::JobResult reply;

@@ -67,7 +67,8 @@ uint64_t ToolchainArchives::total_bytes() const {
 
 void ToolchainArchives::store(const std::string& id, std::istream& in) {
   if (!is_toolchain_id(id)) {
-    throw ToolchainRejected(400, "a toolchain id is 64 lowercase hex digits (SHA-256)");
+    throw ToolchainRejected(wire::ErrorCode::bad_request,
+                            "a toolchain id is 64 lowercase hex digits (SHA-256)");
   }
   {
     std::lock_guard lock(m_mutex);
@@ -112,9 +113,10 @@ void ToolchainArchives::store(const std::string& id, std::istream& in) {
       }
       size += static_cast<uint64_t>(got);
       if (size > m_max_bytes) {
-        throw ToolchainRejected(413, fmt::format("the toolchain is larger than this server's "
-                                                 "toolchain_cache_size ({} bytes)",
-                                                 m_max_bytes));
+        throw ToolchainRejected(wire::ErrorCode::toolchain_too_large,
+                                fmt::format("the toolchain is larger than this server's "
+                                            "toolchain_cache_size ({} bytes)",
+                                            m_max_bytes));
       }
       hash.update(buffer.data(), static_cast<size_t>(got));
       out.write(buffer.data(), got);
@@ -126,7 +128,8 @@ void ToolchainArchives::store(const std::string& id, std::istream& in) {
   const std::string hex = hash.hex_digest();
   if (hex != id) {
     throw ToolchainRejected(
-        400, fmt::format("toolchain upload corrupt: its SHA-256 is {}, not {}", hex, id));
+        wire::ErrorCode::toolchain_corrupt,
+        fmt::format("toolchain upload corrupt: its SHA-256 is {}, not {}", hex, id));
   }
   std::vector<std::string> evicted;
   {

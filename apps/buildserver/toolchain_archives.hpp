@@ -19,16 +19,18 @@
 
 #include "sccache/sandbox.hpp"  // is_toolchain_id
 
+#include "common/wire_errors.hpp"
+
 namespace sccache {
 
 class ToolchainRejected : public std::runtime_error {
  public:
-  ToolchainRejected(int status, const std::string& message)
-      : std::runtime_error(message), m_status(status) {}
-  int status() const { return m_status; }  // the HTTP status to answer with
+  ToolchainRejected(wire::ErrorCode code, const std::string& message)
+      : std::runtime_error(message), m_code(code) {}
+  wire::ErrorCode code() const { return m_code; }  // what to answer with
 
  private:
-  int m_status;
+  wire::ErrorCode m_code;
 };
 
 class ToolchainArchives {

@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "client/compile_runner.hpp"
+#include "client/compile/in_process.hpp"
 #include "client/dist_status.hpp"
 #include "client/program_path.hpp"
 #include "client/stats.hpp"
@@ -64,7 +64,7 @@ int client_main(int argc, char** argv) {
   if (invoked_as != "sccache" && !invoked_as.starts_with("sccache-")) {
     std::vector<std::string> compiler_argv(argv, argv + argc);
     compiler_argv[0] = invoked_as;
-    return run_compiler(compiler_argv);
+    return compile_in_process(compiler_argv);
   }
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
@@ -130,7 +130,7 @@ int client_main(int argc, char** argv) {
     std::cerr << "sccache: unknown option '" << args[0] << "'\n\n" << k_usage;
     return 2;
   }
-  return run_compiler(args);
+  return compile_in_process(args);
 }
 
 }  // namespace sccache

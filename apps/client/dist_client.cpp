@@ -10,36 +10,6 @@
 namespace sccache {
 namespace fs = std::filesystem;
 
-std::string_view to_string(FallbackReason reason) noexcept {
-  switch (reason) {
-    case FallbackReason::scheduler_unreachable:
-      return "scheduler_unreachable";
-    case FallbackReason::scheduler_error:
-      return "scheduler_error";
-    case FallbackReason::auth_refused:
-      return "auth_refused";
-    case FallbackReason::no_capacity:
-      return "no_capacity";
-    case FallbackReason::toolchain_packaging:
-      return "toolchain_packaging";
-    case FallbackReason::toolchain_too_large:
-      return "toolchain_too_large";
-    case FallbackReason::toolchain_upload:
-      return "toolchain_upload";
-    case FallbackReason::server_unreachable:
-      return "server_unreachable";
-    case FallbackReason::server_error:
-      return "server_error";
-    case FallbackReason::sandbox_error:
-      return "sandbox_error";
-    case FallbackReason::remote_crash:
-      return "remote_crash";
-    case FallbackReason::transfer_error:
-      return "transfer_error";
-  }
-  return "unknown";
-}
-
 namespace {
 
 constexpr uint32_t k_max_result_frame = 64u << 20;
@@ -47,8 +17,13 @@ constexpr uint32_t k_max_result_frame = 64u << 20;
 constexpr uint64_t k_max_output_entries = 10000;
 constexpr uint64_t k_max_outputs_bytes = 4ull << 30;
 
-std::string describe(const ClientResponse& response) {
-  return fmt::format("HTTP {}: {}", response.status, wire::error_from_body(response.body));
+// The typed error a response carries (common/wire_errors.hpp): what the client acts on.
+wire::ErrorInfo error_of(const ClientResponse& response) {
+  return wire::error_of(response.status, response.body);
+}
+
+std::string describe(const ClientResponse& response, const wire::ErrorInfo& error) {
+  return fmt::format("HTTP {} {}: {}", response.status, wire::to_string(error.code), error.message);
 }
 
 Endpoint server_endpoint(const wire::AllocReply& alloc) {
@@ -97,15 +72,17 @@ wire::AllocReply DistClient::allocate(const std::string& toolchain_id,
   } catch (const std::exception& e) {
     throw DistFailure(FallbackReason::auth_refused, fmt::format("no credential: {}", e.what()));
   }
-  if (response.status == 401 || response.status == 403) {
-    throw DistFailure(FallbackReason::auth_refused,
-                      "the scheduler refused our credentials: " + describe(response));
-  }
-  if (response.status == 503) {
-    throw DistFailure(FallbackReason::no_capacity, wire::error_from_body(response.body));
-  }
   if (response.status != 200) {
-    throw DistFailure(FallbackReason::scheduler_error, describe(response));
+    const wire::ErrorInfo error = error_of(response);
+    switch (error.code) {
+      case wire::ErrorCode::unauthorized:
+        throw DistFailure(FallbackReason::auth_refused,
+                          "the scheduler refused our credentials: " + error.message);
+      case wire::ErrorCode::no_capacity:
+        throw DistFailure(FallbackReason::no_capacity, error.message);
+      default:
+        throw DistFailure(FallbackReason::scheduler_error, describe(response, error));
+    }
   }
   try {
     return wire::AllocReply::from_json(response.body);
@@ -135,14 +112,18 @@ void DistClient::upload_toolchain(const Endpoint& server, const wire::AllocReply
   } catch (const TransportError& e) {
     throw DistFailure(FallbackReason::server_unreachable, e.what());
   }
-  if (response.status == 413) {
-    throw DistFailure(FallbackReason::toolchain_too_large, describe(response));
-  }
-  if (response.status == 400 && response.body.find("corrupt") != std::string::npos) {
-    throw DistFailure(FallbackReason::toolchain_upload, describe(response), /*corrupt=*/true);
-  }
   if (response.status != 200) {
-    throw DistFailure(FallbackReason::toolchain_upload, describe(response));
+    const wire::ErrorInfo error = error_of(response);
+    switch (error.code) {
+      case wire::ErrorCode::toolchain_too_large:
+      case wire::ErrorCode::body_too_large:
+        throw DistFailure(FallbackReason::toolchain_too_large, describe(response, error));
+      case wire::ErrorCode::toolchain_corrupt:
+        throw DistFailure(FallbackReason::toolchain_upload, describe(response, error),
+                          DistFailure::Toolchain::corrupt);
+      default:
+        throw DistFailure(FallbackReason::toolchain_upload, describe(response, error));
+    }
   }
 }
 
@@ -184,15 +165,18 @@ bool DistClient::run_on_server(const Endpoint& server, const wire::AllocReply& a
     throw DistFailure(FallbackReason::transfer_error, e.what());
   }
   response.body = std::move(error_body);
-  if (response.status == 409) {
-    return false;
-  }
   if (response.status != 200 || !have_result) {
-    const std::string message = describe(response);
-    throw DistFailure(message.find("sandbox failure") != std::string::npos
-                          ? FallbackReason::sandbox_error
-                          : FallbackReason::server_error,
-                      message);
+    const wire::ErrorInfo error = error_of(response);
+    switch (error.code) {
+      case wire::ErrorCode::toolchain_missing:
+        return false;
+      case wire::ErrorCode::sandbox_failure:
+        throw DistFailure(FallbackReason::sandbox_error, describe(response, error));
+      case wire::ErrorCode::toolchain_failed:
+        throw DistFailure(FallbackReason::toolchain_failed, describe(response, error));
+      default:
+        throw DistFailure(FallbackReason::server_error, describe(response, error));
+    }
   }
   outcome->server_id = alloc.server_id;
   outcome->outputs_root = outputs_root;

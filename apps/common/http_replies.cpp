@@ -14,12 +14,16 @@ void reply_json(ServerResponse& response, int status, std::string_view json) {
   response.send(status, k_json, json);
 }
 
-void reply_error(ServerResponse& response, int status, std::string_view message) {
-  response.send(status, k_json, wire::error_json(message));
+void reply_error(ServerResponse& response, wire::ErrorCode code, std::string_view message) {
+  response.send(wire::http_status(code), k_json, wire::error_json(code, message));
+}
+
+void reply_error(ServerResponse& response, const wire::WireError& error) {
+  reply_error(response, error.code(), error.what());
 }
 
 void reply_unauthorized(ServerResponse& response, std::string_view reason) {
-  response.send(401, k_json, wire::error_json(reason),
+  response.send(401, k_json, wire::error_json(wire::ErrorCode::unauthorized, reason),
                 {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
 }
 

@@ -5,14 +5,19 @@
 
 #include "sccache/transport.hpp"
 
+#include "common/wire.hpp"
+
 namespace sccache {
 
 inline constexpr std::string_view k_json = "application/json";
 
 void reply_json(ServerResponse& response, int status, std::string_view json);
-// {"error": message} with `status`.
-void reply_error(ServerResponse& response, int status, std::string_view message);
-// 401 with WWW-Authenticate: Bearer error="invalid_token" and the reason (never a credential).
+// A typed error reply (common/wire_errors.hpp) with the code's HTTP status.
+void reply_error(ServerResponse& response, wire::ErrorCode code, std::string_view message);
+// A malformed message: its code (bad_request or protocol_version) and what was wrong.
+void reply_error(ServerResponse& response, const wire::WireError& error);
+// 401 `unauthorized` with WWW-Authenticate: Bearer error="invalid_token" and the reason (never a
+// credential).
 void reply_unauthorized(ServerResponse& response, std::string_view reason);
 
 // GET /api/v2/health: {"ok": true, "version": ...}, for probes and load balancers.

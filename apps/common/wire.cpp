@@ -158,7 +158,8 @@ Heartbeat Heartbeat::from_json(std::string_view text) {
   h.protocol = required<int>(o, "protocol");
   if (h.protocol < k_min_protocol_version) {
     throw WireError(fmt::format("protocol version {} is too old (this scheduler needs {} to {})",
-                                h.protocol, k_min_protocol_version, k_protocol_version));
+                                h.protocol, k_min_protocol_version, k_protocol_version),
+                    ErrorCode::protocol_version);
   }
   h.server_id = required_server_id(o);
   h.version = optional<std::string>(o, "version", "");
@@ -265,7 +266,10 @@ std::string AllocRequest::to_json() const {
 AllocRequest AllocRequest::from_json(std::string_view text) {
   auto o = parse_object(text);
   if (required<int>(o, "protocol") < k_min_protocol_version) {
-    throw WireError("protocol version too old; upgrade the client");
+    throw WireError(fmt::format("protocol version too old (this side needs {} to {}); upgrade "
+                                "the client",
+                                k_min_protocol_version, k_protocol_version),
+                    ErrorCode::protocol_version);
   }
   AllocRequest r;
   r.toolchain_id = required<std::string>(o, "toolchain_id");
@@ -351,7 +355,10 @@ std::string JobCommand::to_json() const {
 JobCommand JobCommand::from_json(std::string_view text) {
   auto o = parse_object(text);
   if (required<int>(o, "protocol") < k_min_protocol_version) {
-    throw WireError("protocol version too old; upgrade the client");
+    throw WireError(fmt::format("protocol version too old (this side needs {} to {}); upgrade "
+                                "the client",
+                                k_min_protocol_version, k_protocol_version),
+                    ErrorCode::protocol_version);
   }
   JobCommand c;
   c.toolchain_id = required<std::string>(o, "toolchain_id");
@@ -425,23 +432,6 @@ std::string read_frame(std::istream& in, uint32_t max_bytes) {
     throw WireError("truncated frame");
   }
   return payload;
-}
-
-std::string error_json(std::string_view message) {
-  Object o;
-  o.set("error", std::string(message));
-  return stringify(o);
-}
-
-std::string error_from_body(std::string_view body) {
-  try {
-    auto o = parse_object(body);
-    if (o->has("error")) {
-      return o->getValue<std::string>("error");
-    }
-  } catch (const WireError&) {
-  }
-  return std::string(body.substr(0, 200));
 }
 
 }  // namespace sccache::wire

@@ -12,11 +12,16 @@
 #include <utility>
 #include <vector>
 
+#include "common/wire_errors.hpp"
+
 namespace sccache::wire {
 
-// Our protocol version. Upstream sccache-dist's bincode protocol is "v1"; ours is JSON "v2".
-inline constexpr int k_protocol_version = 2;
-inline constexpr int k_min_protocol_version = 2;
+// Our protocol version. Upstream sccache-dist's bincode protocol is "v1"; ours is JSON under
+// /api/v2/: 2 was the first, 3 types every error reply (common/wire_errors.hpp). A receiver
+// accepts k_min_protocol_version to k_protocol_version; 3 is needed since a peer of version 2
+// cannot read typed errors.
+inline constexpr int k_protocol_version = 3;
+inline constexpr int k_min_protocol_version = 3;
 
 inline constexpr std::string_view k_heartbeat_path = "/api/v2/server/heartbeat";
 inline constexpr std::string_view k_status_path = "/api/v2/status";
@@ -31,7 +36,12 @@ inline constexpr std::string_view k_run_path_prefix = "/api/v2/run/";
 // A malformed message: the receiver answers 400 with this text.
 class WireError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit WireError(const std::string& message, ErrorCode code = ErrorCode::bad_request)
+      : std::runtime_error(message), m_code(code) {}
+  ErrorCode code() const noexcept { return m_code; }
+
+ private:
+  ErrorCode m_code;
 };
 
 // Build server -> scheduler, every heartbeat interval.
@@ -149,10 +159,5 @@ struct JobResult {
 // that many bytes (a JSON document).
 void write_frame(std::ostream& out, std::string_view payload);
 std::string read_frame(std::istream& in, uint32_t max_bytes);  // throws WireError
-
-// {"error": message}
-std::string error_json(std::string_view message);
-// The "error" field of such a body, or the body itself (truncated) if it is not one.
-std::string error_from_body(std::string_view body);
 
 }  // namespace sccache::wire

@@ -154,7 +154,7 @@ void Scheduler::handle_heartbeat(ServerRequest& request, ServerResponse& respons
     heartbeat = wire::Heartbeat::from_json(request.read_body(k_max_control_body));
   } catch (const wire::WireError& e) {
     m_log->warn("bad heartbeat from {}: {}", request.peer_address(), e.what());
-    reply_error(response, 400, e.what());
+    reply_error(response, e);
     return;
   }
   if (!authorize_server(request, response, heartbeat.server_id)) {
@@ -186,7 +186,7 @@ void Scheduler::handle_alloc(ServerRequest& request, ServerResponse& response) {
   try {
     alloc = wire::AllocRequest::from_json(request.read_body(k_max_control_body));
   } catch (const wire::WireError& e) {
-    reply_error(response, 400, e.what());
+    reply_error(response, e);
     return;
   }
   const auto now = ServerRegistry::Clock::now();
@@ -197,7 +197,7 @@ void Scheduler::handle_alloc(ServerRequest& request, ServerResponse& response) {
   if (!allocation) {
     const size_t live = m_servers.live_servers(now);
     m_log->debug("no capacity for a job from {} ({} live servers)", request.peer_address(), live);
-    reply_error(response, 503,
+    reply_error(response, wire::ErrorCode::no_capacity,
                 live == 0 ? "no build servers are connected to the scheduler"
                           : fmt::format("all {} build servers are busy", live));
     return;
@@ -222,7 +222,7 @@ void Scheduler::handle_job_failed(ServerRequest& request, ServerResponse& respon
   try {
     failure = wire::JobFailure::from_json(request.read_body(k_max_control_body));
   } catch (const wire::WireError& e) {
-    reply_error(response, 400, e.what());
+    reply_error(response, e);
     return;
   }
   if (m_servers.job_failed(failure.server_id, failure.job_id, ServerRegistry::Clock::now())) {
@@ -237,7 +237,7 @@ void Scheduler::handle_jobs_done(ServerRequest& request, ServerResponse& respons
   try {
     done = wire::JobsDone::from_json(request.read_body(k_max_control_body));
   } catch (const wire::WireError& e) {
-    reply_error(response, 400, e.what());
+    reply_error(response, e);
     return;
   }
   if (!authorize_server(request, response, done.server_id)) {

@@ -1,7 +1,10 @@
 #include "sccache/transport.hpp"
 
+#include <sstream>
 #include <strings.h>
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
 
 namespace sccache {
@@ -47,6 +50,36 @@ std::string ServerRequest::read_body(uint64_t limit) {
 std::string Endpoint::to_string() const {
   return fmt::format("{}://{}:{}", tls ? "https" : "http",
                      host.find(':') != std::string::npos ? "[" + host + "]" : host, port);
+}
+
+std::string error_reply_json(const ErrorReply& error) {
+  Poco::JSON::Object::Ptr inner = new Poco::JSON::Object;
+  inner->set("code", error.code);
+  inner->set("message", error.message);
+  inner->set("retryable", error.retryable);
+  Poco::JSON::Object outer;
+  outer.set("error", inner);
+  std::ostringstream out;
+  outer.stringify(out);
+  return out.str();
+}
+
+std::optional<ErrorReply> parse_error_reply(std::string_view body) {
+  try {
+    Poco::JSON::Parser parser;
+    auto object = parser.parse(std::string(body)).extract<Poco::JSON::Object::Ptr>();
+    auto error = object ? object->getObject("error") : nullptr;
+    if (!error || !error->has("code")) {
+      return std::nullopt;
+    }
+    ErrorReply reply;
+    reply.code = error->getValue<std::string>("code");
+    reply.message = error->has("message") ? error->getValue<std::string>("message") : "";
+    reply.retryable = error->has("retryable") && error->getValue<bool>("retryable");
+    return reply;
+  } catch (const std::exception&) {  // Poco::Exception and bad_cast alike: not an error reply
+    return std::nullopt;
+  }
 }
 
 }  // namespace sccache

@@ -118,7 +118,25 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
     if (!request.finish_body(k_max_skipped_body)) {
       response.close_connection();
     }
-    response.send(status, "application/json", error_json(message), extra);
+    response.send(status, "application/json",
+                  error_reply_json({std::string(error_code_of(status)), message, status >= 500}),
+                  extra);
+  }
+
+  // The codes of the errors the server makes itself (docs/wire-protocol.md, "Errors").
+  static std::string_view error_code_of(int status) {
+    switch (status) {
+      case 404:
+        return "not_found";
+      case 405:
+        return "method_not_allowed";
+      case 413:
+        return "body_too_large";
+      case 400:
+        return "bad_request";
+      default:
+        return "internal";
+    }
   }
 
   void fail(RequestAdaptor& request, ResponseAdaptor& response, int status,

@@ -18,37 +18,6 @@ bool is_framing_header(const std::string& name) {
 
 }  // namespace
 
-std::string error_json(std::string_view message) {
-  std::string out = "{\"error\": \"";
-  for (char c : message) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"}";
-  return out;
-}
-
 RequestAdaptor::RequestAdaptor(Poco::Net::HTTPServerRequestImpl& request, uint64_t max_body_bytes)
     : m_request(request),
       m_max_body_bytes(max_body_bytes),

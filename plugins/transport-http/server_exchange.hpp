@@ -21,7 +21,6 @@
 namespace sccache::transport_http {
 
 // {"error": "<message>"}, JSON-escaped.
-std::string error_json(std::string_view message);
 
 class RequestAdaptor final : public ServerRequest {
  public:

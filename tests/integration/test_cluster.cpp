@@ -127,6 +127,18 @@ TEST_CASE("bad requests get a 4xx and the scheduler keeps serving") {
   CHECK(anonymous.body.find("no bearer token") != std::string::npos);
   CHECK(http_call(port, "GET", "/api/v2/status", {.authorization = "Bearer nope"}).status == 401);
   CHECK(http_call(port, "GET", "/no/such/path").status == 404);
+  // Every error reply is typed: a code for programs, a message for people.
+  auto typed = [&](const HttpReply& reply) {
+    auto error = sccache::parse_error_reply(reply.body);
+    return error ? error->code : "(untyped: " + reply.body + ")";
+  };
+  CHECK(typed(http_call(port, "GET", "/no/such/path")) == "not_found");
+  CHECK(typed(http_call(port, "DELETE", "/api/v2/status")) == "method_not_allowed");
+  CHECK(typed(anonymous) == "unauthorized");
+  CHECK(typed(http_call(port, "POST", "/api/v2/server/heartbeat", {.body = "{not json"})) ==
+        "bad_request");
+  CHECK(typed(http_call(port, "POST", "/api/v2/server/heartbeat", {.body = R"({"protocol":2})"})) ==
+        "protocol_version");
   CHECK(http_call(port, "DELETE", "/api/v2/status").status == 405);
   // Garbage that is not HTTP at all.
   {

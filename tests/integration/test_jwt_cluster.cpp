@@ -204,7 +204,7 @@ TEST_CASE("every forged, stale or misdirected token gets 401 and a reason; nothi
     // Server 0's token, presented for another server.
     HttpReply stolen =
         jwt.scheduler_call("POST", "/api/v2/server/jobs_done", "Bearer " + jwt.server_token,
-                           R"({"protocol":2,"server_id":"127.0.0.1:1","job_ids":[]})");
+                           R"({"protocol":3,"server_id":"127.0.0.1:1","job_ids":[]})");
     CHECK(stolen.status == 401);
     CHECK(stolen.body.find("this token is for server " + jwt.cluster.server_id(0) +
                            ", not 127.0.0.1:1") != std::string::npos);
@@ -214,12 +214,12 @@ TEST_CASE("every forged, stale or misdirected token gets 401 and a reason; nothi
                    fmt::format(R"({{"server_id":"{}"}})", jwt.cluster.server_id(0)));
     HttpReply forged_reply = jwt.scheduler_call(
         "POST", "/api/v2/server/jobs_done", "Bearer " + forged,
-        fmt::format(R"({{"protocol":2,"server_id":"{}","job_ids":[]}})", jwt.cluster.server_id(0)));
+        fmt::format(R"({{"protocol":3,"server_id":"{}","job_ids":[]}})", jwt.cluster.server_id(0)));
     CHECK(forged_reply.status == 401);
     CHECK(forged_reply.body.find("invalid token signature") != std::string::npos);
     // A client token is not a server token.
     CHECK(jwt.scheduler_call("POST", "/api/v2/server/jobs_done", "Bearer " + jwt.rsa_token,
-                             R"({"protocol":2,"server_id":"127.0.0.1:1","job_ids":[]})")
+                             R"({"protocol":3,"server_id":"127.0.0.1:1","job_ids":[]})")
               .status == 401);
     CHECK(jwt.serving());
 
@@ -239,7 +239,7 @@ TEST_CASE("every forged, stale or misdirected token gets 401 and a reason; nothi
     auto allocate = [&] {
       HttpReply reply = jwt.scheduler_call(
           "POST", "/api/v2/jobs/alloc", "Bearer " + jwt.ec_token,
-          fmt::format(R"({{"protocol":2,"toolchain_id":"{}","wait_ms":0}})", toolchain));
+          fmt::format(R"({{"protocol":3,"toolchain_id":"{}","wait_ms":0}})", toolchain));
       REQUIRE(reply.status == 200);
       return parse(reply.body);
     };

@@ -73,17 +73,17 @@ TEST_CASE("job messages round trip, and frames are length-prefixed") {
 TEST_CASE("malformed heartbeats are WireErrors with a reason") {
   CHECK_THROWS_AS(Heartbeat::from_json("not json"), WireError);
   CHECK_THROWS_AS(Heartbeat::from_json("[1,2]"), WireError);
-  CHECK_THROWS_WITH(Heartbeat::from_json(R"({"protocol":2})"),
+  CHECK_THROWS_WITH(Heartbeat::from_json(R"({"protocol":3})"),
                     Catch::Contains("missing field 'server_id'"));
   CHECK_THROWS_WITH(Heartbeat::from_json(R"({"protocol":1,"server_id":"a"})"),
                     Catch::Contains("too old"));
   CHECK_THROWS_WITH(
       Heartbeat::from_json(
-          R"({"protocol":2,"server_id":"a:1","num_cpus":-1,"max_jobs":1,"running_jobs":0,"nonce":"n","cert_sha256":"x","cert_pem":"y"})"),
+          R"({"protocol":3,"server_id":"a:1","num_cpus":-1,"max_jobs":1,"running_jobs":0,"nonce":"n","cert_sha256":"x","cert_pem":"y"})"),
       Catch::Contains("out of range"));
   CHECK_THROWS_WITH(
       Heartbeat::from_json(
-          R"({"protocol":2,"server_id":"a:1","num_cpus":"four","max_jobs":1,"running_jobs":0,"nonce":"n","cert_sha256":"x","cert_pem":"y"})"),
+          R"({"protocol":3,"server_id":"a:1","num_cpus":"four","max_jobs":1,"running_jobs":0,"nonce":"n","cert_sha256":"x","cert_pem":"y"})"),
       Catch::Contains("wrong type"));
 }
 
@@ -123,6 +123,53 @@ TEST_CASE("scheduler status round trip") {
   REQUIRE(back.servers.size() == 1);
   CHECK(back.servers[0].id == "127.0.0.1:1");
   CHECK(back.servers[0].last_heartbeat_ms == 250);
-  CHECK(error_from_body(error_json("nope")) == "nope");
+}
+
+TEST_CASE("error replies are typed: code, message, retryable") {
+  const std::string body = error_json(ErrorCode::toolchain_corrupt, "bad \"bytes\"");
+  ErrorInfo error = error_of(400, body);
+  CHECK(error.code == ErrorCode::toolchain_corrupt);
+  CHECK(error.message == "bad \"bytes\"");
+  CHECK_FALSE(error.retryable);
+  CHECK(error_from_body(body) == "bad \"bytes\"");
+  CHECK(http_status(ErrorCode::no_capacity) == 503);
+  CHECK(error_of(503, error_json(ErrorCode::no_capacity, "busy")).retryable);
+  // The sender may say otherwise than the code's default.
+  CHECK_FALSE(error_of(503, error_json(ErrorCode::no_capacity, "busy", false)).retryable);
+  // Every code has a name that reads back as itself.
+  for (ErrorCode code :
+       {ErrorCode::bad_request, ErrorCode::protocol_version, ErrorCode::unauthorized,
+        ErrorCode::not_found, ErrorCode::method_not_allowed, ErrorCode::toolchain_missing,
+        ErrorCode::body_too_large, ErrorCode::toolchain_too_large, ErrorCode::toolchain_corrupt,
+        ErrorCode::inputs_invalid, ErrorCode::sandbox_failure, ErrorCode::toolchain_failed,
+        ErrorCode::no_capacity, ErrorCode::internal}) {
+    CHECK(error_code_from(to_string(code)) == code);
+  }
+}
+
+TEST_CASE("an error body that is not typed gets the code its status implies") {
+  // An older peer's {"error": "text"}, a proxy's HTML page, a newer peer's unknown code.
+  ErrorInfo old_style = error_of(409, R"({"error": "need it"})");
+  CHECK(old_style.code == ErrorCode::toolchain_missing);
+  ErrorInfo html = error_of(502, "<html>bad gateway</html>");
+  CHECK(html.code == ErrorCode::internal);
+  CHECK(html.message == "<html>bad gateway</html>");
+  ErrorInfo newer = error_of(401, R"({"error":{"code":"token_from_the_future","message":"m"}})");
+  CHECK(newer.code == ErrorCode::unauthorized);
+  CHECK(newer.message == "m");
   CHECK(error_from_body("plain text") == "plain text");
+}
+
+TEST_CASE("a message from an older protocol version is refused as protocol_version") {
+  AllocRequest request{std::string(64, 'a'), 0};
+  std::string json = request.to_json();
+  const std::string current = "\"protocol\":" + std::to_string(k_protocol_version);
+  REQUIRE(json.find(current) != std::string::npos);
+  json.replace(json.find(current), current.size(), "\"protocol\":2");
+  try {
+    AllocRequest::from_json(json);
+    FAIL("protocol 2 was accepted");
+  } catch (const WireError& e) {
+    CHECK(e.code() == ErrorCode::protocol_version);
+  }
 }

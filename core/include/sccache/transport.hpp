@@ -26,6 +26,22 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // Case-insensitive header lookup; nullopt if absent.
 std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name);
 
+// ---- error replies ---------------------------------------------------------------------------
+
+// Every error response (4xx, 5xx) carries this body (docs/wire-protocol.md, "Errors"):
+//   {"error": {"code": "no_capacity", "message": "...", "retryable": true}}
+// `code` is for programs (snake_case; a receiver treats an unknown code by its HTTP status),
+// `message` for people (never a secret), `retryable` says whether the same request may succeed
+// on another server or later.
+struct ErrorReply {
+  std::string code;
+  std::string message;
+  bool retryable = false;
+};
+std::string error_reply_json(const ErrorReply& error);
+// The error of a response body; nullopt when the body is no error reply (an older peer, a proxy).
+std::optional<ErrorReply> parse_error_reply(std::string_view body);
+
 // A connection, TLS or protocol failure (never an HTTP error status, which is a response).
 class TransportError : public std::runtime_error {
  public:

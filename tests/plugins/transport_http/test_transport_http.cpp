@@ -290,7 +290,11 @@ TEST_CASE("a throwing handler gives 500 and the server keeps serving") {
   ClientResponse r = client->send(endpoint, request("GET", "/boom"));
   CHECK(r.status == 500);
   CHECK(r.header("Content-Type").value_or("").find("application/json") == 0);
-  CHECK(r.body == R"({"error": "boom \"quoted\""})");
+  auto error = sccache::parse_error_reply(r.body);
+  REQUIRE(error);
+  CHECK(error->code == "internal");
+  CHECK(error->message == "boom \"quoted\"");
+  CHECK(error->retryable);
   expect_ping(*client, endpoint);
 
   CHECK(client->send(endpoint, request("GET", "/silent")).status == 500);
