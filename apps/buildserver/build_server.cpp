@@ -142,8 +142,7 @@ uint16_t BuildServer::port() const {
   return m_http->port();
 }
 
-std::chrono::milliseconds BuildServer::send_heartbeat(bool* ok) {
-  *ok = false;
+std::chrono::milliseconds BuildServer::send_heartbeat() {
   wire::Heartbeat heartbeat;
   heartbeat.server_id = m_config.public_addr.to_string();
   heartbeat.version = std::string(software_version());
@@ -169,7 +168,6 @@ std::chrono::milliseconds BuildServer::send_heartbeat(bool* ok) {
                                          wire::error_from_body(response.body)));
   }
   wire::HeartbeatReply reply = wire::HeartbeatReply::from_json(response.body);
-  *ok = true;
   if (reply.is_new) {
     m_log->info("registered with the scheduler at {}", m_config.scheduler.to_string());
   }
@@ -230,9 +228,8 @@ void BuildServer::heartbeat_loop() {
   while (!m_stopping) {
     lock.unlock();
     std::chrono::milliseconds wait;
-    bool ok = false;
     try {
-      wait = send_heartbeat(&ok);
+      wait = send_heartbeat();
       if (failing) {
         m_log->info("heartbeats to the scheduler at {} work again", m_config.scheduler.to_string());
       }

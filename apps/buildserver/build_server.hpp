@@ -36,8 +36,10 @@ class BuildServer {
   void done_loop();
   void job_finished(const std::string& job_id);
   ClientResponse post_to_scheduler(std::string_view path, std::string body);
-  // One heartbeat; returns the interval to wait before the next one.
-  std::chrono::milliseconds send_heartbeat(bool* ok);
+  // Sends one heartbeat and returns the interval to wait before the next one. Throws (a
+  // TransportError, a WireError or std::runtime_error) when the scheduler cannot be reached,
+  // refuses this server or answers something unreadable: there is no partial success.
+  std::chrono::milliseconds send_heartbeat();
   HostPort listen_address() const;
 
   ServerConfig m_config;
