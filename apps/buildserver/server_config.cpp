@@ -6,6 +6,32 @@ namespace sccache {
 
 namespace {
 
+constexpr ConfigKey k_root_keys[] = {
+    {"cache_dir", ConfigValueType::path, "required",
+     "toolchain cache (in `<cache_dir>/tc`); may be shared with a client's `cache_dir`"},
+    {"toolchain_cache_size", ConfigValueType::size, "10 GiB", "toolchain cache limit"},
+    {"public_addr", ConfigValueType::string, "required",
+     "`\"ip:port\"`: the server's identity and the address clients dial"},
+    {"bind_address", ConfigValueType::string, "see below", "`\"ip:port\"`: where to listen"},
+    {"scheduler_addr", ConfigValueType::string, "",
+     "`\"ip\"`: the scheduler (seed-era form, port 10500 implied)"},
+    {"scheduler_url", ConfigValueType::string, "",
+     "`\"http://host[:port]\"` or `\"https://...\"`: the scheduler (later form); exactly one of "
+     "`scheduler_addr` and `scheduler_url` is required. `https` is for a scheduler with `[tls]` "
+     "or behind a TLS reverse proxy: the certificate must chain to the system's CAs "
+     "(`SSL_CERT_FILE`/`SSL_CERT_DIR` apply) and name the host"},
+    {"builder", ConfigValueType::table, "required",
+     "how jobs run, by its `type`: `overlay` (needs root) or `docker` (needs a Docker engine); "
+     "their keys are below"},
+    {"scheduler_auth", ConfigValueType::table, "required",
+     "the credential presented to the scheduler, by its `type`: `token`, `jwt_token`, "
+     "`DANGEROUSLY_INSECURE`, or a plugin's type"},
+    {"plugin_dir", ConfigValueType::path_or_paths, "", "searched first for plugins"},
+    {"max_jobs", ConfigValueType::integer, "CPUs", "concurrent jobs (1 to 4096)"},
+    {"heartbeat_interval_secs", ConfigValueType::integer, "the scheduler's",
+     "override the heartbeat period (seconds)"},
+};
+
 HostPort require_host_port(const ConfigSection& root, std::string_view key) {
   std::string error;
   auto parsed = parse_host_port(root.require_string(key), &error);
@@ -17,11 +43,13 @@ HostPort require_host_port(const ConfigSection& root, std::string_view key) {
 
 }  // namespace
 
+std::span<const ConfigKey> server_config_keys() {
+  return k_root_keys;
+}
+
 ServerConfig read_server_config(ConfigDocument document) {
   const ConfigSection root = document.section();
-  root.reject_unknown_keys({"cache_dir", "toolchain_cache_size", "public_addr", "bind_address",
-                            "scheduler_addr", "scheduler_url", "builder", "scheduler_auth",
-                            "plugin_dir", "max_jobs", "heartbeat_interval_secs"});
+  root.reject_unknown_keys(k_root_keys);
   const ConfigSection builder = root.require_table("builder");
   ServerConfig config{
       document,

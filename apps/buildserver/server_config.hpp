@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <vector>
+
+#include "sccache/config_keys.hpp"
 
 #include "common/config_document.hpp"
 #include "common/net_address.hpp"
@@ -32,5 +35,9 @@ struct ServerConfig {
 
 // Throws ConfigError naming file, line and key.
 ServerConfig read_server_config(ConfigDocument document);
+
+// The keys of server.conf's root table (what the reader accepts and docs/configuration.md lists).
+// The [builder] and [scheduler_auth] tables are declared by the plugins that read them.
+std::span<const ConfigKey> server_config_keys();
 
 }  // namespace sccache

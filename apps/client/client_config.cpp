@@ -9,6 +9,52 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// [cache] and server_startup_timeout_ms belong to upstream's local cache and daemon; they are
+// accepted so one config serves both, and have no effect here.
+constexpr ConfigKey k_root_keys[] = {
+    {"dist", ConfigValueType::table, "none: dist disabled",
+     "distributed compilation: the keys below"},
+    {"cache", ConfigValueType::table, "",
+     "accepted for compatibility with upstream's client; no effect"},
+    {"plugin_dir", ConfigValueType::path_or_paths, "", "searched first for plugins"},
+    {"server_startup_timeout_ms", ConfigValueType::integer, "",
+     "accepted for compatibility with upstream's client; no effect"},
+};
+
+constexpr ConfigKey k_dist_keys[] = {
+    {"scheduler_addr", ConfigValueType::string, "",
+     "`\"ip\"`: the scheduler (seed-era form, port 10500 implied)"},
+    {"scheduler_url", ConfigValueType::string, "",
+     "`\"http://host[:port]\"` or `\"https://...\"`: the scheduler (later form); without "
+     "either, dist is disabled"},
+    {"cache_dir", ConfigValueType::path, "`~/.cache/sccache-dist-client`",
+     "client toolchain cache (in `<cache_dir>/client`); `$XDG_CACHE_HOME` applies"},
+    {"toolchains", ConfigValueType::table_array, "`[]`",
+     "toolchains to send instead of a packaged local one, or compilers never to distribute "
+     "(below)"},
+    {"toolchain_cache_size", ConfigValueType::size, "10 GiB", "client toolchain cache limit"},
+    {"rewrite_includes_only", ConfigValueType::boolean, "**true** (upstream: false)",
+     "preprocess with gcc `-fdirectives-only` / clang `-frewrite-includes`, so macros expand on "
+     "the build server; see [remote compiles](remote-compiles.md)"},
+    {"auth", ConfigValueType::table, "`DANGEROUSLY_INSECURE`",
+     "the credential presented to the scheduler, by its `type` (see [auth](#auth))"},
+};
+
+constexpr ConfigKey k_path_override_keys[] = {
+    {"type", ConfigValueType::string, "required", "`\"path_override\"`"},
+    {"compiler_executable", ConfigValueType::string, "required",
+     "the local compiler this entry matches (an absolute path)"},
+    {"archive", ConfigValueType::path, "required", "the toolchain archive to send"},
+    {"archive_compiler_executable", ConfigValueType::string, "required",
+     "the compiler's path inside the archive"},
+};
+
+constexpr ConfigKey k_no_dist_keys[] = {
+    {"type", ConfigValueType::string, "required", "`\"no_dist\"`"},
+    {"compiler_executable", ConfigValueType::string, "required",
+     "the local compiler (an absolute path) whose compiles always run locally"},
+};
+
 fs::path home_dir() {
   const char* home = std::getenv("HOME");
   return home != nullptr && *home != '\0' ? fs::path(home) : fs::path("/tmp");
@@ -25,8 +71,7 @@ ToolchainOverride read_toolchain(const ConfigSection& entry) {
   ToolchainOverride toolchain;
   std::string type = entry.require_string("type");
   if (type == "path_override") {
-    entry.reject_unknown_keys(
-        {"type", "compiler_executable", "archive", "archive_compiler_executable"});
+    entry.reject_unknown_keys(k_path_override_keys);
     toolchain.kind = ToolchainOverride::Kind::path_override;
     toolchain.archive = *[&] {
       auto archive = entry.get_path("archive");
@@ -37,7 +82,7 @@ ToolchainOverride read_toolchain(const ConfigSection& entry) {
     }();
     toolchain.archive_compiler_executable = entry.require_string("archive_compiler_executable");
   } else if (type == "no_dist") {
-    entry.reject_unknown_keys({"type", "compiler_executable"});
+    entry.reject_unknown_keys(k_no_dist_keys);
     toolchain.kind = ToolchainOverride::Kind::no_dist;
   } else {
     entry.fail("type", "unknown toolchain type (expected \"path_override\" or \"no_dist\")");
@@ -50,6 +95,22 @@ ToolchainOverride read_toolchain(const ConfigSection& entry) {
 }
 
 }  // namespace
+
+std::span<const ConfigKey> client_config_keys() {
+  return k_root_keys;
+}
+
+std::span<const ConfigKey> client_dist_keys() {
+  return k_dist_keys;
+}
+
+std::span<const ConfigKey> client_path_override_keys() {
+  return k_path_override_keys;
+}
+
+std::span<const ConfigKey> client_no_dist_keys() {
+  return k_no_dist_keys;
+}
 
 fs::path client_config_path() {
   if (const char* conf = std::getenv("SCCACHE_CONF"); conf != nullptr && *conf != '\0') {
@@ -75,13 +136,10 @@ ClientConfig read_client_config(ConfigDocument document) {
   ClientConfig config;
   config.cache_dir = default_cache_dir();
   const ConfigSection root = document.section();
-  // [cache] and server_startup_timeout_ms belong to upstream's local cache and daemon; they are
-  // accepted so one config serves both, and have no effect here.
-  root.reject_unknown_keys({"dist", "cache", "plugin_dir", "server_startup_timeout_ms"});
+  root.reject_unknown_keys(k_root_keys);
   config.plugin_dirs = read_plugin_dirs(root);
   if (auto dist = root.get_table("dist")) {
-    dist->reject_unknown_keys({"scheduler_addr", "scheduler_url", "cache_dir", "toolchains",
-                               "toolchain_cache_size", "rewrite_includes_only", "auth"});
+    dist->reject_unknown_keys(k_dist_keys);
     if (dist->contains("scheduler_addr") || dist->contains("scheduler_url")) {
       config.scheduler = read_scheduler_location(*dist);
     }

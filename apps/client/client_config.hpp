@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
+
+#include "sccache/config_keys.hpp"
 
 #include "common/config_document.hpp"
 #include "common/net_address.hpp"
@@ -46,5 +49,12 @@ std::filesystem::path client_config_path();
 // ConfigError naming file, line and key.
 ClientConfig read_client_config(const std::filesystem::path& path);
 ClientConfig read_client_config(ConfigDocument document);
+
+// The keys the reader accepts (and docs/configuration.md lists): the root table, [dist], and a
+// [[dist.toolchains]] entry of each type. [dist.auth] is declared by the auth plugins.
+std::span<const ConfigKey> client_config_keys();
+std::span<const ConfigKey> client_dist_keys();
+std::span<const ConfigKey> client_path_override_keys();
+std::span<const ConfigKey> client_no_dist_keys();
 
 }  // namespace sccache

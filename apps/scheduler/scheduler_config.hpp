@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <span>
 #include <vector>
+
+#include "sccache/config_keys.hpp"
 
 #include "common/config_document.hpp"
 #include "common/net_address.hpp"
@@ -29,5 +32,10 @@ struct SchedulerConfig {
 
 // Throws ConfigError naming file, line and key.
 SchedulerConfig read_scheduler_config(ConfigDocument document);
+
+// The keys of scheduler.conf's root table and of its [tls] table (what the reader accepts and
+// docs/configuration.md lists).
+std::span<const ConfigKey> scheduler_config_keys();
+std::span<const ConfigKey> scheduler_tls_keys();
 
 }  // namespace sccache

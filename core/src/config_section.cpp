@@ -1,6 +1,5 @@
 #include "sccache/config_section.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -214,17 +213,13 @@ std::vector<ConfigSection> ConfigSection::get_table_array(std::string_view key) 
   return tables;
 }
 
-void ConfigSection::reject_unknown_keys(std::initializer_list<std::string_view> known) const {
-  reject_unknown_keys(std::vector<std::string_view>(known));
-}
-
-void ConfigSection::reject_unknown_keys(const std::vector<std::string_view>& known) const {
+void ConfigSection::reject_unknown_keys(std::span<const ConfigKey> known) const {
   for (const auto& [key, value] : *m_table) {
-    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+    if (find_config_key(known, key.str()) == nullptr) {
       std::string expected;
-      for (auto k : known) {
+      for (const ConfigKey& k : known) {
         expected += expected.empty() ? "" : ", ";
-        expected += k;
+        expected += k.name;
       }
       throw ConfigError(m_file, key.source().begin.line, key.source().begin.column,
                         full_key(key.str()),

@@ -20,6 +20,13 @@
 namespace user_tokens {
 namespace {
 
+// The keys of the [client_auth] table, declared once (the scheduler refuses any other key).
+constexpr sccache::ConfigKey k_keys[] = {
+    {"type", sccache::ConfigValueType::string, "required", "`\"user_tokens\"`"},
+    {"tokens_file", sccache::ConfigValueType::path, "required",
+     "the file of `<user> sha256:<hash>` lines, re-read when it changes"},
+};
+
 // Verifies bearer tokens against the file. Thread-safe: verify() runs on many request threads.
 class UserTokenVerifier final : public sccache::CredentialVerifier {
  public:
@@ -95,7 +102,7 @@ class UserTokensFactory final : public sccache::AuthFactory {
     if (role != sccache::AuthRole::client_verifier) {
       config.fail("type", "user_tokens belongs in [client_auth]");
     }
-    config.reject_unknown_keys({"type", "tokens_file"});
+    config.reject_unknown_keys(k_keys);
     const auto file = config.get_path("tokens_file");
     if (!file) {
       config.fail("tokens_file", "required: the file of \"<user> sha256:<hash>\" lines");

@@ -13,6 +13,23 @@ namespace sccache::auth_jwt {
 
 namespace {
 
+constexpr ConfigKey k_validate_keys[] = {
+    {"type", ConfigValueType::string, "required", "`\"jwt_validate\"`"},
+    {"audience", ConfigValueType::string, "required", "the `aud` the tokens must carry"},
+    {"issuer", ConfigValueType::string, "required", "the `iss` the tokens must carry"},
+    {"jwks_url", ConfigValueType::string, "",
+     "the identity provider's public keys (JWKS): https, `file://`, or http to loopback; this "
+     "or `jwks_file` is required"},
+    {"jwks_file", ConfigValueType::path, "",
+     "the public keys (JWKS) in a file, re-read when it changes; instead of `jwks_url`"},
+    {"algorithms", ConfigValueType::string_array, "`[\"RS256\", \"ES256\"]`",
+     "the signature algorithms accepted: RS256 and ES256 only"},
+    {"leeway_secs", ConfigValueType::integer, "`60`",
+     "clock skew allowed for `exp`, `nbf` and `iat` (0 to 600)"},
+    {"jwks_refresh_secs", ConfigValueType::integer, "`3600`",
+     "how often `jwks_url` is fetched again (60 to 86400)"},
+};
+
 struct ValidateSettings {
   std::string audience;
   std::string issuer;
@@ -118,10 +135,13 @@ std::unique_ptr<KeySource> make_key_source(const ConfigSection& config, HostCont
 
 }  // namespace
 
+std::span<const ConfigKey> validate_config_keys() {
+  return k_validate_keys;
+}
+
 std::unique_ptr<CredentialVerifier> make_client_token_verifier(const ConfigSection& config,
                                                                HostContext& host) {
-  config.reject_unknown_keys({"type", "audience", "issuer", "jwks_url", "jwks_file", "algorithms",
-                              "leeway_secs", "jwks_refresh_secs"});
+  config.reject_unknown_keys(k_validate_keys);
   ValidateSettings settings;
   settings.audience = config.require_string("audience");
   settings.issuer = config.require_string("issuer");

@@ -12,12 +12,17 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "sccache/auth.hpp"
+#include "sccache/config_keys.hpp"
 
 namespace sccache::auth_jwt {
 
 std::unique_ptr<CredentialVerifier> make_client_token_verifier(const ConfigSection& config,
                                                                HostContext& host);
+
+// The keys of a jwt_validate table.
+std::span<const ConfigKey> validate_config_keys();
 
 }  // namespace sccache::auth_jwt

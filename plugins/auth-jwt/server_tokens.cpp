@@ -14,6 +14,22 @@ namespace {
 constexpr size_t k_min_secret_bytes = 32;
 const std::set<std::string> k_hs256_only = {Poco::JWT::Signer::ALGO_HS256};
 
+constexpr ConfigKey k_hs256_keys[] = {
+    {"type", ConfigValueType::string, "required", "`\"jwt_hs256\"`"},
+    {"secret_key", ConfigValueType::string, "required",
+     "base64url of at least 32 random bytes (make one with `sccache-dist auth "
+     "generate-jwt-hs256-key`)",
+     ConfigSecrecy::secret},
+};
+
+constexpr ConfigKey k_server_token_keys[] = {
+    {"type", ConfigValueType::string, "required", "`\"jwt_token\"`"},
+    {"token", ConfigValueType::string, "required",
+     "a JWT naming this server's `public_addr` (make one with `sccache-dist auth "
+     "generate-jwt-hs256-server-token`)",
+     ConfigSecrecy::secret},
+};
+
 std::string read_secret_key(const ConfigSection& config, HostContext& host) {
   warn_if_secret_readable(config, "secret_key", host);
   auto key = base64url_decode(config.require_string("secret_key"), Base64Padding::allowed);
@@ -76,15 +92,23 @@ class BearerProvider final : public CredentialProvider {
 
 }  // namespace
 
+std::span<const ConfigKey> hs256_config_keys() {
+  return k_hs256_keys;
+}
+
+std::span<const ConfigKey> server_token_config_keys() {
+  return k_server_token_keys;
+}
+
 std::unique_ptr<CredentialVerifier> make_hs256_server_verifier(const ConfigSection& config,
                                                                HostContext& host) {
-  config.reject_unknown_keys({"type", "secret_key"});
+  config.reject_unknown_keys(k_hs256_keys);
   return std::make_unique<Hs256ServerVerifier>(read_secret_key(config, host));
 }
 
 std::unique_ptr<CredentialProvider> make_server_token_provider(const ConfigSection& config,
                                                                HostContext& host) {
-  config.reject_unknown_keys({"type", "token"});
+  config.reject_unknown_keys(k_server_token_keys);
   const std::string token = config.require_string("token");
   warn_if_secret_readable(config, "token", host);
   // The server cannot check the signature (it has no key), but it can catch a token made for

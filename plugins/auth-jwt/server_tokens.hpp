@@ -6,8 +6,10 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "sccache/auth.hpp"
+#include "sccache/config_keys.hpp"
 
 namespace sccache::auth_jwt {
 
@@ -18,5 +20,9 @@ std::unique_ptr<CredentialVerifier> make_hs256_server_verifier(const ConfigSecti
                                                                HostContext& host);
 std::unique_ptr<CredentialProvider> make_server_token_provider(const ConfigSection& config,
                                                                HostContext& host);
+
+// The keys of a jwt_hs256 table and of a jwt_token one.
+std::span<const ConfigKey> hs256_config_keys();
+std::span<const ConfigKey> server_token_config_keys();
 
 }  // namespace sccache::auth_jwt

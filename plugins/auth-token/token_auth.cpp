@@ -10,6 +10,19 @@ namespace {
 constexpr std::string_view k_token_type = "token";
 constexpr std::string_view k_insecure_type = "DANGEROUSLY_INSECURE";
 
+constexpr ConfigKey k_token_keys[] = {
+    {"type", ConfigValueType::string, "required", "`\"token\"`"},
+    {"token", ConfigValueType::string, "required",
+     "the shared bearer token, the same on both sides (make one with `sccache-dist auth "
+     "generate-shared-token`)",
+     ConfigSecrecy::secret},
+};
+
+constexpr ConfigKey k_insecure_keys[] = {
+    {"type", ConfigValueType::string, "required",
+     "`\"DANGEROUSLY_INSECURE\"`: fixed public tokens, for trusted test networks only"},
+};
+
 bool is_client_role(AuthRole role) {
   return role == AuthRole::client_credential || role == AuthRole::client_verifier;
 }
@@ -18,7 +31,7 @@ bool is_client_role(AuthRole role) {
 std::string configured_token(std::string_view type, AuthRole role, const ConfigSection& config,
                              HostContext& host) {
   if (type == k_insecure_type) {
-    config.reject_unknown_keys({"type"});
+    config.reject_unknown_keys(k_insecure_keys);
     host.logger("auth-token")
         ->warn(
             "[{}] type = \"DANGEROUSLY_INSECURE\": anyone who can reach this port is trusted; "
@@ -26,7 +39,7 @@ std::string configured_token(std::string_view type, AuthRole role, const ConfigS
             config.key_path());
     return is_client_role(role) ? k_insecure_client_token : k_insecure_server_token;
   }
-  config.reject_unknown_keys({"type", "token"});
+  config.reject_unknown_keys(k_token_keys);
   std::string token = config.require_string("token");
   if (token.empty()) {
     config.fail("token", "the token cannot be empty");
@@ -98,6 +111,14 @@ class TokenAuthFactory final : public AuthFactory {
 const TokenAuthFactory g_factory;
 
 }  // namespace
+
+std::span<const ConfigKey> token_config_keys() {
+  return k_token_keys;
+}
+
+std::span<const ConfigKey> insecure_config_keys() {
+  return k_insecure_keys;
+}
 
 SCCACHE_DEFINE_PLUGIN(descriptor, SCCACHE_PLUGIN_KIND_AUTH, AuthFactory, g_factory, "1.0.0",
                       "shared bearer tokens (token, DANGEROUSLY_INSECURE)", "token",

@@ -3,6 +3,9 @@
 // Valid in every auth table: [client_auth], [server_auth], [scheduler_auth] and [dist.auth].
 #pragma once
 
+#include <span>
+
+#include "sccache/config_keys.hpp"
 #include "sccache/plugin_abi.h"
 
 namespace sccache::auth_token {
@@ -12,5 +15,9 @@ inline constexpr const char* k_insecure_client_token = "dangerously_insecure_cli
 inline constexpr const char* k_insecure_server_token = "dangerously_insecure_server";
 
 const sccache_plugin_descriptor* descriptor() noexcept;
+
+// The keys of a `type = "token"` table and of a `type = "DANGEROUSLY_INSECURE"` one.
+std::span<const ConfigKey> token_config_keys();
+std::span<const ConfigKey> insecure_config_keys();
 
 }  // namespace sccache::auth_token

@@ -2,8 +2,25 @@
 
 namespace sccache::sandbox_bwrap {
 
+namespace {
+
+constexpr ConfigKey k_keys[] = {
+    {"type", ConfigValueType::string, "required", "`\"overlay\"`"},
+    {"build_dir", ConfigValueType::path, "required",
+     "where unpacked toolchains and jobs live (e.g. `/var/lib/sccache-dist/build`); on ext4, xfs "
+     "or btrfs, not overlayfs or NFS"},
+    {"bwrap_path", ConfigValueType::path, "`/usr/bin/bwrap`",
+     "the bubblewrap (0.3.0 or later) that starts jobs"},
+};
+
+}  // namespace
+
+std::span<const ConfigKey> config_keys() {
+  return k_keys;
+}
+
 OverlayConfig read_overlay_config(const ConfigSection& config) {
-  config.reject_unknown_keys({"type", "build_dir", "bwrap_path"});
+  config.reject_unknown_keys(k_keys);
   OverlayConfig result;
   auto build_dir = config.get_path("build_dir");
   if (!build_dir) {

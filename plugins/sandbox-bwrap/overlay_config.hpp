@@ -2,7 +2,9 @@
 #pragma once
 
 #include <filesystem>
+#include <span>
 
+#include "sccache/config_keys.hpp"
 #include "sccache/config_section.hpp"
 
 namespace sccache::sandbox_bwrap {
@@ -14,5 +16,8 @@ struct OverlayConfig {
 
 // Failure: ConfigError (file:line:key) for unknown keys, a missing build_dir or wrong types.
 OverlayConfig read_overlay_config(const ConfigSection& config);
+
+// The keys of the table (what read_overlay_config accepts and docs/configuration.md lists).
+std::span<const ConfigKey> config_keys();
 
 }  // namespace sccache::sandbox_bwrap

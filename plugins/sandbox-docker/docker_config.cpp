@@ -16,6 +16,30 @@ namespace {
 
 constexpr uint64_t k_min_memory = 6ull << 20;  // the engine refuses less
 
+constexpr ConfigKey k_keys[] = {
+    {"type", ConfigValueType::string, "required", "`\"docker\"`"},
+    {"docker_socket", ConfigValueType::path,
+     "`$DOCKER_HOST` if `unix://…`, else `/var/run/docker.sock`",
+     "the engine's Unix socket (TCP engines are not supported)"},
+    {"user", ConfigValueType::string, "`\"65534:65534\"`",
+     "`\"uid:gid\"` or `\"uid\"`, numeric: who the job runs as; uid or gid 0 is refused"},
+    {"cpus", ConfigValueType::number, "`1.0`", "CPUs per job (CFS quota); `0` = no limit"},
+    {"memory", ConfigValueType::size, "`\"4G\"`",
+     "memory per job, swap included (at least `\"6M\"`); `0` = no limit. A job over it is a "
+     "sandbox failure: the client compiles locally"},
+    {"pids_limit", ConfigValueType::integer, "`1024`",
+     "processes per job (16 to 4194304); `0` = no limit"},
+    {"pool_size", ConfigValueType::integer, "`2`",
+     "warm containers kept per toolchain (0 to 256); about `max_jobs` suits bursty builds"},
+    {"max_images", ConfigValueType::integer, "`8`",
+     "toolchain images kept (1 to 1024); the least recently used is removed first"},
+    {"owner", ConfigValueType::string, "hash of the host name and the `server.conf` path",
+     "names everything the server creates on the engine; 1 to 64 lowercase letters, digits and "
+     "`-`. Servers sharing an engine need different owners: set it for servers in containers "
+     "that share the host's Docker socket "
+     "([why](../plugins/sandbox-docker/README.md#several-servers-on-one-engine))"},
+};
+
 // A non-negative number (integer or float) at `key`, or nullopt when absent.
 std::optional<double> get_number(const ConfigSection& config, std::string_view key) {
   const toml::node* node = config.table().get(key);
@@ -108,9 +132,12 @@ fs::path default_docker_socket() {
   return "/var/run/docker.sock";
 }
 
+std::span<const ConfigKey> config_keys() {
+  return k_keys;
+}
+
 DockerConfig read_docker_config(const ConfigSection& config) {
-  config.reject_unknown_keys({"type", "docker_socket", "user", "cpus", "memory", "pids_limit",
-                              "pool_size", "max_images", "owner"});
+  config.reject_unknown_keys(k_keys);
   DockerConfig result;
   result.socket = config.get_path("docker_socket").value_or(default_docker_socket());
   read_user(config, result);

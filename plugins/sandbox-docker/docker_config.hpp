@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 
+#include "sccache/config_keys.hpp"
 #include "sccache/config_section.hpp"
 
 namespace sccache::sandbox_docker {
@@ -42,5 +44,8 @@ std::string default_owner(const std::string& host_name, const std::filesystem::p
 
 // Failure: ConfigError (file:line:key) for unknown keys, wrong types and values out of range.
 DockerConfig read_docker_config(const ConfigSection& config);
+
+// The keys of the table (what read_docker_config accepts and docs/configuration.md lists).
+std::span<const ConfigKey> config_keys();
 
 }  // namespace sccache::sandbox_docker

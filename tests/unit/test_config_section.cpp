@@ -72,14 +72,6 @@ TEST_CASE("missing required keys name the enclosing table's line") {
         std::string::npos);
 }
 
-TEST_CASE("unknown keys are rejected at their own line") {
-  Doc doc("[builder]\ntype = \"overlay\"\nbuild_dri = \"/tmp/build\"\n");
-  auto builder = doc.root().require_table("builder");
-  auto message = error_of([&] { builder.reject_unknown_keys({"type", "build_dir"}); });
-  CHECK(message.find("test.conf:3:1: key 'builder.build_dri': unknown key") == 0);
-  CHECK(message.find("type, build_dir") != std::string::npos);
-}
-
 TEST_CASE("error messages never contain configured values") {
   Doc doc("[auth]\ntoken = \"hunter2-very-secret\"\nsize = \"hunter2G\"\n");
   auto auth = doc.root().require_table("auth");

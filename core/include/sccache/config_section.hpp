@@ -9,13 +9,14 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sccache/config_error.hpp"
+#include "sccache/config_keys.hpp"
 #include "sccache/toml.hpp"
 
 namespace sccache {
@@ -47,9 +48,9 @@ class ConfigSection {
   // An array of tables ([[x]]); an empty inline array `x = []` gives an empty vector.
   std::vector<ConfigSection> get_table_array(std::string_view key) const;
 
-  // Throws for the first key of this table not in `known` (at that key's line).
-  void reject_unknown_keys(std::initializer_list<std::string_view> known) const;
-  void reject_unknown_keys(const std::vector<std::string_view>& known) const;
+  // Throws for the first key of this table not declared in `known` (at that key's line, naming
+  // the declared keys). `known` is the table's one declaration (sccache/config_keys.hpp).
+  void reject_unknown_keys(std::span<const ConfigKey> known) const;
 
   // Throws a ConfigError about `key`, at the key's line if present, else at the table's.
   [[noreturn]] void fail(std::string_view key, const std::string& message) const;

@@ -14,13 +14,15 @@
 //
 // History: 1 = first in-tree plugins; 2 = HostContext::identity() (the first installed SDK);
 // 3 = ServerOptions::tls_certificate_file and tls_key_file; 4 = ToolchainLeases (the sandbox
-// SDK's toolchain bookkeeping, sccache/toolchain_leases.hpp).
+// SDK's toolchain bookkeeping, sccache/toolchain_leases.hpp); 5 = ConfigKey tables
+// (sccache/config_keys.hpp): ConfigSection::reject_unknown_keys takes a table's declared keys
+// instead of a list of names.
 #ifndef SCCACHE_PLUGIN_ABI_H
 #define SCCACHE_PLUGIN_ABI_H
 
 #include <stdint.h>
 
-#define SCCACHE_PLUGIN_ABI_VERSION 4u
+#define SCCACHE_PLUGIN_ABI_VERSION 5u
 #define SCCACHE_PLUGIN_ENTRY_NAME "sccache_plugin_entry_v1"
 
 #ifdef __cplusplus
