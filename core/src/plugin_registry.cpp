@@ -130,24 +130,83 @@ std::vector<fs::path> PluginRegistry::default_search_dirs(
   return unique;
 }
 
-void PluginRegistry::register_plugin(LoadedPlugin plugin) {
+namespace {
+
+constexpr std::string_view k_builtin_origin = "built-in";
+
+bool same_text(const char* a, const char* b) {
+  return (a == nullptr || b == nullptr) ? a == b : std::strcmp(a, b) == 0;
+}
+
+// Whether two descriptors describe one plugin: the same kind, types, version and description
+// (a built-in and the shared object of the same plugin, both found by the client).
+bool same_plugin(const sccache_plugin_descriptor& a, const sccache_plugin_descriptor& b) {
+  if (a.kind != b.kind || !same_text(a.version, b.version) ||
+      !same_text(a.description, b.description)) {
+    return false;
+  }
+  size_t i = 0;
+  for (; a.types[i] != nullptr && b.types[i] != nullptr; ++i) {
+    if (std::strcmp(a.types[i], b.types[i]) != 0) {
+      return false;
+    }
+  }
+  return a.types[i] == nullptr && b.types[i] == nullptr;
+}
+
+std::string describe_origin(const LoadedPlugin& plugin) {
+  if (plugin.origin == k_builtin_origin) {
+    return fmt::format("the built-in plugin '{}' {}", plugin.descriptor->description,
+                       plugin.descriptor->version);
+  }
+  return plugin.origin;
+}
+
+}  // namespace
+
+const LoadedPlugin& PluginRegistry::register_plugin(LoadedPlugin plugin) {
   const sccache_plugin_descriptor* d = plugin.descriptor;
+  const bool builtin = plugin.origin == k_builtin_origin;
+  // Every type is checked before any is registered, so a refused plugin leaves nothing behind.
+  std::vector<std::string> types;
   for (const char* const* type = d->types; *type != nullptr; ++type) {
-    auto key = std::make_pair(d->kind, std::string(*type));
-    if (auto it = m_by_type.find(key); it != m_by_type.end()) {
-      // First match wins: an earlier directory (or a built-in) overrides later ones.
+    auto it = m_by_type.find(std::make_pair(d->kind, std::string(*type)));
+    if (it == m_by_type.end()) {
+      types.emplace_back(*type);
       continue;
     }
-    m_by_type.emplace(std::move(key), m_plugins.size());
+    const LoadedPlugin& first = m_plugins[it->second];
+    const bool first_builtin = first.origin == k_builtin_origin;
+    if (first.descriptor == d) {
+      return first;  // the same built-in registered again
+    }
+    if (first_builtin && !builtin && same_plugin(*first.descriptor, *d)) {
+      return first;  // the shared object of a plugin the program links: the built-in serves
+    }
+    if (!first_builtin && !builtin &&
+        fs::path(first.origin).parent_path() != fs::path(plugin.origin).parent_path()) {
+      continue;  // a directory earlier in the search order shadows this one for this type
+    }
+    // Two plugins of one directory, or a plugin and a built-in: which one should serve is
+    // anybody's guess (a file name's sort order), so neither does.
+    throw PluginError(fmt::format(
+        "{} plugin type '{}' is claimed twice: by {} and by {}; remove one of them (plugins "
+        "found in a directory earlier in the search order shadow later ones, but within one "
+        "directory, or against a built-in, a type may have only one plugin)",
+        plugin_kind_name(d->kind), *type, describe_origin(first), describe_origin(plugin)));
+  }
+  for (auto& type : types) {
+    m_by_type.emplace(std::make_pair(d->kind, std::move(type)), m_plugins.size());
   }
   m_plugins.push_back(std::move(plugin));
+  return m_plugins.back();
 }
 
 void PluginRegistry::add_builtin(const sccache_plugin_descriptor* descriptor) {
   if (auto problem = validate_descriptor(descriptor)) {
     throw PluginError(fmt::format("built-in plugin rejected: {}", *problem));
   }
-  register_plugin({"built-in", descriptor});
+  register_plugin({std::string(k_builtin_origin), descriptor});
 }
 
 const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
@@ -178,8 +237,7 @@ const LoadedPlugin& PluginRegistry::load_file(const fs::path& file) {
   if (auto problem = validate_descriptor(descriptor)) {
     throw PluginError(fmt::format("plugin {}: {}", file.string(), *problem));
   }
-  register_plugin({file.string(), descriptor});
-  return m_plugins.back();
+  return register_plugin({file.string(), descriptor});
 }
 
 void PluginRegistry::scan_next_dir() {

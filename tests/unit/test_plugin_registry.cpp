@@ -1,5 +1,6 @@
 // The plugin loader: good plugins load and serve their types; a wrong ABI, a wrong fingerprint, a
-// missing entry symbol, an unknown type and unsafe permissions fail with errors naming the file.
+// missing entry symbol, an unknown type and unsafe permissions fail with errors naming the file;
+// a type claimed twice (in one directory, or by a plugin and a built-in) is an error naming both.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -19,6 +20,14 @@ fs::path fixture_dir(const std::string& name) {
 }
 fs::path fixture_file(const std::string& name) {
   return fixture_dir(name) / "sccache-auth-fixture.so";
+}
+// Claims "fixture_rival", and "fixture_auth" and "token", which the good fixture and the
+// auth-token plugin serve.
+fs::path rival_file() {
+  return fixture_dir("rival") / "sccache-auth-rival.so";
+}
+fs::path real_plugin_dir() {
+  return fs::path(std::getenv("SCCACHE_PLUGIN_PATH"));
 }
 
 std::string plugin_error(const std::function<void()>& f) {
@@ -99,9 +108,10 @@ TEST_CASE("an unknown type lists the types found and the directories searched") 
         std::string::npos);
 }
 
-TEST_CASE("built-ins win over plugins found later, and are validated too") {
+TEST_CASE("built-ins serve their types, and are validated too") {
   PluginRegistry registry({});
   registry.add_builtin(auth_token::descriptor());
+  registry.add_builtin(auth_token::descriptor());  // the same built-in again: no claim twice
   CHECK_NOTHROW(registry.auth("token"));
   CHECK_NOTHROW(registry.auth("DANGEROUSLY_INSECURE"));
   sccache_plugin_descriptor bad = *auth_token::descriptor();
@@ -138,4 +148,63 @@ TEST_CASE("the real plugins load through the default search path") {
     CHECK(plugin.origin.find("/lib/sccache/plugins/sccache-") != std::string::npos);
   }
   CHECK(registry.search_dirs().front() == fs::path(std::getenv("SCCACHE_PLUGIN_PATH")));
+}
+
+TEST_CASE("two plugins of one directory claiming one type are an error naming both files") {
+  test::TempDir dir;
+  fs::copy_file(fixture_file("good"), dir / "sccache-auth-fixture.so");
+  fs::copy_file(rival_file(), dir / "sccache-auth-rival.so");
+  PluginRegistry registry({dir.path()});
+  const std::string message = plugin_error([&] { registry.auth("fixture_auth"); });
+  CHECK(message.find("auth plugin type 'fixture_auth' is claimed twice") != std::string::npos);
+  CHECK(message.find((dir / "sccache-auth-fixture.so").string()) != std::string::npos);
+  CHECK(message.find((dir / "sccache-auth-rival.so").string()) != std::string::npos);
+  // The refused plugin registered none of its types.
+  CHECK(registry.provider_of(SCCACHE_PLUGIN_KIND_AUTH, "fixture_rival") == nullptr);
+  CHECK(registry.provider_of(SCCACHE_PLUGIN_KIND_AUTH, "token") == nullptr);
+}
+
+TEST_CASE("a plugin claiming a built-in's type is an error naming the built-in") {
+  {
+    PluginRegistry registry({});
+    registry.add_builtin(auth_token::descriptor());
+    const std::string message = plugin_error([&] { registry.load_file(rival_file()); });
+    CHECK(message.find("auth plugin type 'token' is claimed twice") != std::string::npos);
+    CHECK(message.find("the built-in plugin '" +
+                       std::string(auth_token::descriptor()->description)) != std::string::npos);
+    CHECK(message.find(rival_file().string()) != std::string::npos);
+    CHECK(registry.provider_of(SCCACHE_PLUGIN_KIND_AUTH, "fixture_rival") == nullptr);
+    CHECK(registry.provider_of(SCCACHE_PLUGIN_KIND_AUTH, "token")->origin == "built-in");
+  }
+  {  // The other way round: the file first, then the built-in.
+    PluginRegistry registry({});
+    registry.load_file(rival_file());
+    const std::string message =
+        plugin_error([&] { registry.add_builtin(auth_token::descriptor()); });
+    CHECK(message.find("'token' is claimed twice") != std::string::npos);
+    CHECK(message.find(rival_file().string()) != std::string::npos);
+    CHECK(message.find("the built-in plugin") != std::string::npos);
+  }
+}
+
+TEST_CASE("a plugin in an earlier search directory shadows a later one of the same type") {
+  PluginRegistry registry({fixture_dir("good"), fixture_dir("rival")});
+  CHECK_NOTHROW(registry.auth("fixture_rival"));  // scans both directories
+  CHECK(registry.provider_of(SCCACHE_PLUGIN_KIND_AUTH, "fixture_auth")->origin ==
+        fixture_file("good").string());
+  CHECK(registry.provider_of(SCCACHE_PLUGIN_KIND_AUTH, "fixture_rival")->origin ==
+        rival_file().string());
+  CHECK(registry.loaded().size() == 2);
+}
+
+TEST_CASE("a built-in's own shared object in a plugin directory is skipped, not an error") {
+  // As the client does: auth-token linked in, and its .so beside the other plugins.
+  PluginRegistry registry({real_plugin_dir()});
+  registry.add_builtin(auth_token::descriptor());
+  CHECK_NOTHROW(registry.transport("http"));  // loads every plugin of the directory
+  CHECK(registry.provider_of(SCCACHE_PLUGIN_KIND_AUTH, "token")->origin == "built-in");
+  CHECK(registry.load_file(real_plugin_dir() / "sccache-auth-token.so").origin == "built-in");
+  for (const auto& plugin : registry.loaded()) {
+    CHECK(plugin.origin.find("sccache-auth-token.so") == std::string::npos);
+  }
 }

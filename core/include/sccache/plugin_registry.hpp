@@ -2,6 +2,9 @@
 //
 // Plugins come from two places: built-ins registered with add_builtin() (linked statically), and
 // shared objects named sccache-*.so found in the search directories, in order, first match wins.
+// A (kind, type) has one provider: a plugin in an earlier directory shadows a later directory's
+// plugin of the same type, but two plugins of one directory, or a plugin and a built-in, claiming
+// one type are an error naming both (except a built-in's own shared object, which is skipped).
 // Shared objects are loaded with dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) and never
 // unloaded, so factories and the objects they create stay valid for the life of the process.
 //
@@ -47,9 +50,12 @@ class PluginRegistry {
   static std::vector<std::filesystem::path> default_search_dirs(
       const std::vector<std::filesystem::path>& config_dirs = {});
 
-  // Validates and registers a statically linked plugin. Throws PluginError.
+  // Validates and registers a statically linked plugin. Throws PluginError (naming the plugin
+  // already serving a type it claims).
   void add_builtin(const sccache_plugin_descriptor* descriptor);
-  // dlopens one file and registers it. Throws PluginError naming the file.
+  // dlopens one file and registers it; the plugin serving its types (the built-in when the file
+  // is a built-in's shared object: same kind, types, version and description). Throws
+  // PluginError naming the file (and, for a type claimed twice, the other claimant).
   const LoadedPlugin& load_file(const std::filesystem::path& file);
 
   // The factory serving `type` for that kind. Built-ins first, then the search directories in
@@ -68,7 +74,9 @@ class PluginRegistry {
 
  private:
   void* find(uint32_t kind, std::string_view type);
-  void register_plugin(LoadedPlugin plugin);
+  // Indexes `plugin` by its types; the plugin that serves them (a built-in, when `plugin` is its
+  // shared object). Throws PluginError, registering nothing, when a type is claimed twice.
+  const LoadedPlugin& register_plugin(LoadedPlugin plugin);
   void scan_next_dir();
 
   std::vector<std::filesystem::path> m_dirs;
