@@ -92,7 +92,9 @@ ClientStats stats_from_json(const std::string& text) {
     s.local_compiles = number("local_compiles");
     s.local_time_ms = number("local_time_ms");
   } catch (const std::exception&) {
-    // A damaged stats file starts over rather than failing compiles.
+    // A damaged stats file starts over rather than failing compiles: all of it, not the counts
+    // read before the damage.
+    return ClientStats{};
   }
   return s;
 }
