@@ -5,8 +5,10 @@
 // (configuration, readiness, its backing store, its limits).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "sccache/sandbox.hpp"
 
@@ -65,5 +67,31 @@ std::unique_ptr<SandboxUnderTest> fresh();
 
 // Runs `bash -c script` in shared() with cwd /work/dir.
 SandboxResult run_bash(const std::string& script, std::vector<std::string> outputs = {});
+
+// A handshake with a running job, instead of sleeping and hoping it got somewhere. The job's
+// script runs command() at the point the test waits for: a /bin/sleep whose argv[0] is a token
+// unique to this marker, which waits there until the test calls release(). The host sees every
+// sandbox's processes in its /proc, so wait_running() finds it there whichever sandbox runs the
+// job. The destructor releases too, so a failed test never leaves a job waiting.
+class JobMarker {
+ public:
+  JobMarker();
+  ~JobMarker();
+  JobMarker(const JobMarker&) = delete;
+  JobMarker& operator=(const JobMarker&) = delete;
+
+  // For the job's bash script: "(exec -a <token> /bin/sleep 300)"; the script goes on when it
+  // is released (the sleep is killed).
+  std::string command() const;
+  const std::string& token() const { return m_token; }
+  // Polls /proc until the marker runs; false after `timeout`.
+  bool wait_running(std::chrono::milliseconds timeout) const;
+  bool running() const;
+  // Kills the marker's processes, so the job's script goes on.
+  void release() const;
+
+ private:
+  std::string m_token;
+};
 
 }  // namespace sccache::test::conformance

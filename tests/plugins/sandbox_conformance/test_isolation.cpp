@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <thread>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -135,21 +134,29 @@ TEST_CASE("outputs are collected only as regular files of the job's own tree", "
 
 TEST_CASE("a job cannot see a job running beside it", "[conformance]") {
   require_backend();
+  std::future<SandboxResult> first;  // declared first: destroyed after the marker is released
+  JobMarker a_wrote;
   TestJob a(full_toolchain().id, "/work",
-            {"/bin/bash", "-c", "echo secret-a > /work/a-secret && sleep 2"});
+            {"/bin/bash", "-c",
+             "echo secret-a > /work/a-secret && " + a_wrote.command() + "; echo a-done"});
   TestJob b(full_toolchain().id, "/work",
             {"/bin/bash", "-c",
              "ls -la /work; cat /work/a-secret; "
              "for p in /proc/[0-9]*; do cat $p/cmdline; echo; done >&2"});
-  auto first = std::async(std::launch::async, [&] { return shared()->run(a.job); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  first = std::async(std::launch::async, [&] { return shared()->run(a.job); });
+  // The handshake: A has written its secret and waits at the marker, running while B runs.
+  REQUIRE(a_wrote.wait_running(std::chrono::seconds(60)));
   SandboxResult rb = shared()->run(b.job);
+  CHECK(a_wrote.running());  // A was running all along
+  a_wrote.release();
   SandboxResult ra = first.get();
   CHECK(ra.exit_code == 0);
+  CHECK(ra.stdout_data == "a-done\n");
   CHECK(rb.stderr_data.find("/work/a-secret: No such file or directory") != std::string::npos);
   CHECK(rb.stdout_data.find("a-secret") == std::string::npos);
   CHECK(rb.stdout_data.find("secret-a") == std::string::npos);
   CHECK(rb.stderr_data.find("secret-a") == std::string::npos);  // nor A's processes
+  CHECK(rb.stderr_data.find(a_wrote.token()) == std::string::npos);
 }
 
 TEST_CASE("a job never sees files, processes or IPC left by an earlier job", "[conformance]") {

@@ -4,7 +4,6 @@
 #include <future>
 #include <sstream>
 #include <sys/stat.h>
-#include <thread>
 
 #include <catch2/catch.hpp>
 #include <spdlog/sinks/ostream_sink.h>
@@ -136,13 +135,18 @@ TEST_CASE("evicting a toolchain waits for the jobs running on it", "[conformance
   auto sandbox = fresh();
   const auto& tc = small_toolchain();
   (*sandbox)->prepare_toolchain(tc.id, tc.archive);
-  TestJob t(tc.id, "/work", {"/bin/bash", "-c", "sleep 1.5; cat /work/in.txt"});
+  std::future<SandboxResult> job;  // declared first: destroyed after the marker is released
+  JobMarker running;
+  TestJob t(tc.id, "/work", {"/bin/bash", "-c", running.command() + "; cat /work/in.txt"});
   t.add_input("/work/in.txt", "still here");
-  auto job = std::async(std::launch::async, [&] { return (*sandbox)->run(t.job); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  job = std::async(std::launch::async, [&] { return (*sandbox)->run(t.job); });
+  // The handshake: the job runs on the toolchain (and waits at the marker) before the eviction.
+  REQUIRE(running.wait_running(std::chrono::seconds(60)));
   (*sandbox)->evict_toolchain(tc.id);
   CHECK_FALSE((*sandbox)->has_toolchain(tc.id));
   CHECK(sandbox->stored_toolchains() == 1);  // the running job still uses it
+  CHECK(running.running());
+  running.release();
   SandboxResult r = job.get();
   CHECK(r.exit_code == 0);
   CHECK(r.stdout_data == "still here");

@@ -1,7 +1,9 @@
 // transport-http over plain HTTP: routing, keep-alive, streaming, limits, failures.
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -109,6 +111,33 @@ TEST_CASE("sequential requests reuse one keep-alive connection") {
   CHECK(peers.size() == 1);
 }
 
+namespace {
+
+// The TCP states (as /proc/net/tcp numbers them: 1 established, 8 close-wait) of the IPv4
+// sockets connected to `port` on the far side: the client's ends of its connections to a server.
+std::vector<int> client_socket_states(uint16_t port) {
+  std::vector<int> states;
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line;
+  std::getline(tcp, line);  // the header
+  while (std::getline(tcp, line)) {
+    std::istringstream fields(line);
+    std::string slot, local_address, remote_address, state;
+    fields >> slot >> local_address >> remote_address >> state;
+    const size_t colon = remote_address.find(':');
+    if (colon != std::string::npos &&
+        std::stoul(remote_address.substr(colon + 1), nullptr, 16) == port) {
+      states.push_back(std::stoi(state, nullptr, 16));
+    }
+  }
+  return states;
+}
+
+constexpr int k_tcp_established = 1;
+constexpr int k_tcp_close_wait = 8;
+
+}  // namespace
+
 TEST_CASE("a connection the server closed while idle is not a failure") {
   Env env;
   sccache::ServerOptions options;
@@ -118,7 +147,13 @@ TEST_CASE("a connection the server closed while idle is not a failure") {
   server->start();
   auto client = env.client();
   expect_ping(*client, local(*server));
-  std::this_thread::sleep_for(1500ms);
+  // The client keeps its connection for reuse...
+  REQUIRE(client_socket_states(server->port()) == std::vector<int>{k_tcp_established});
+  // ...until the server closes it, idle past keep_alive_timeout: the client's end is then in
+  // CLOSE_WAIT, and the next request must notice and connect again.
+  REQUIRE(sccache::test::wait_until(
+      [&] { return client_socket_states(server->port()) == std::vector<int>{k_tcp_close_wait}; },
+      10s));
   expect_ping(*client, local(*server));
 }
 
