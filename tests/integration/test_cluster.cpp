@@ -253,9 +253,10 @@ TEST_CASE("a [tls] table names its files, and errors name the key") {
         std::string::npos);
 }
 
-TEST_CASE("the quickstart's scheduler.conf verbatim listens on the default port 10500") {
-  Cluster cluster;
-  const fs::path seed = source_dir() / "tests" / "data" / "quickstart";
+// Hidden from the default run: ctest runs it alone as test_cluster_default_port, which is
+// SKIPPED (exit 125) when something else holds port 10500, without skipping the cases above.
+TEST_CASE("the quickstart's scheduler.conf verbatim listens on the default port 10500",
+          "[.][default-port]") {
   // Nothing else may hold port 10500 for this case; say so rather than fail obscurely.
   {
     Poco::Net::StreamSocket probe;
@@ -266,10 +267,11 @@ TEST_CASE("the quickstart's scheduler.conf verbatim listens on the default port 
     } catch (...) {
     }
     if (taken) {
-      WARN("port 10500 is in use on this machine; the default-port check cannot run");
-      return;
+      skip_whole_binary("port 10500 is in use on this machine; the default-port check cannot run");
     }
   }
+  Cluster cluster;
+  const fs::path seed = source_dir() / "tests" / "data" / "quickstart";
   ChildProcess scheduler({sccache_dist_binary().string(), "scheduler", "--config",
                           (seed / "scheduler.conf").string()});
   // The client config of the quickstart with the scheduler's address set to loopback.
