@@ -55,16 +55,15 @@ constexpr ConfigKey k_no_dist_keys[] = {
      "the local compiler (an absolute path) whose compiles always run locally"},
 };
 
-fs::path home_dir() {
-  const char* home = std::getenv("HOME");
-  return home != nullptr && *home != '\0' ? fs::path(home) : fs::path("/tmp");
+fs::path home_dir(const Environment& env) {
+  return fs::path(env.get_nonempty("HOME").value_or("/tmp"));
 }
 
-fs::path default_cache_dir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return fs::path(xdg) / "sccache-dist-client";
+fs::path default_cache_dir(const Environment& env) {
+  if (auto xdg = env.get_nonempty("XDG_CACHE_HOME")) {
+    return fs::path(*xdg) / "sccache-dist-client";
   }
-  return home_dir() / ".cache" / "sccache-dist-client";
+  return home_dir(env) / ".cache" / "sccache-dist-client";
 }
 
 ToolchainOverride read_toolchain(const ConfigSection& entry) {
@@ -113,28 +112,44 @@ std::span<const ConfigKey> client_no_dist_keys() {
 }
 
 fs::path client_config_path() {
-  if (const char* conf = std::getenv("SCCACHE_CONF"); conf != nullptr && *conf != '\0') {
-    return conf;
+  return client_config_path(Environment::of_this_process());
+}
+
+fs::path client_config_path(const Environment& env) {
+  if (auto conf = env.get_nonempty("SCCACHE_CONF")) {
+    return fs::path(*conf);
   }
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
-    return fs::path(xdg) / "sccache" / "config";
+  if (auto xdg = env.get_nonempty("XDG_CONFIG_HOME")) {
+    return fs::path(*xdg) / "sccache" / "config";
   }
-  return home_dir() / ".config" / "sccache" / "config";
+  return home_dir(env) / ".config" / "sccache" / "config";
 }
 
 ClientConfig read_client_config(const fs::path& path) {
+  return read_client_config(path, Environment::of_this_process());
+}
+
+ClientConfig read_client_config(const fs::path& path, const Environment& env) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     ClientConfig config;
-    config.cache_dir = default_cache_dir();
+    config.cache_dir = default_cache_dir(env);
+    config.ca_file = fs::path(env.get_nonempty("SSL_CERT_FILE").value_or(""));
+    config.ca_dir = fs::path(env.get_nonempty("SSL_CERT_DIR").value_or(""));
     return config;
   }
-  return read_client_config(load_config_document(path));
+  return read_client_config(load_config_document(path), env);
 }
 
 ClientConfig read_client_config(ConfigDocument document) {
+  return read_client_config(std::move(document), Environment::of_this_process());
+}
+
+ClientConfig read_client_config(ConfigDocument document, const Environment& env) {
   ClientConfig config;
-  config.cache_dir = default_cache_dir();
+  config.cache_dir = default_cache_dir(env);
+  config.ca_file = fs::path(env.get_nonempty("SSL_CERT_FILE").value_or(""));
+  config.ca_dir = fs::path(env.get_nonempty("SSL_CERT_DIR").value_or(""));
   const ConfigSection root = document.section();
   root.reject_unknown_keys(k_root_keys);
   config.plugin_dirs = read_plugin_dirs(root);

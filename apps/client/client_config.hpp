@@ -13,6 +13,7 @@
 #include "sccache/config_keys.hpp"
 
 #include "common/config_document.hpp"
+#include "common/environment.hpp"
 #include "common/net_address.hpp"
 
 namespace sccache {
@@ -39,6 +40,10 @@ struct ClientConfig {
   bool rewrite_includes_only = true;
   std::optional<AuthSection> auth;  // absent: DANGEROUSLY_INSECURE's fixed client token
   std::vector<std::filesystem::path> plugin_dirs;
+  // The CAs an https scheduler must chain to: SSL_CERT_FILE and SSL_CERT_DIR of the environment
+  // the config was read for (empty: OpenSSL's defaults).
+  std::filesystem::path ca_file;
+  std::filesystem::path ca_dir;
 };
 
 // Where the client config lives: $SCCACHE_CONF, else $XDG_CONFIG_HOME/sccache/config, else
@@ -49,6 +54,11 @@ std::filesystem::path client_config_path();
 // ConfigError naming file, line and key.
 ClientConfig read_client_config(const std::filesystem::path& path);
 ClientConfig read_client_config(ConfigDocument document);
+// The same, with the defaults (the cache under $XDG_CACHE_HOME or ~) taken from `env`, e.g. a
+// request's environment in the local server.
+std::filesystem::path client_config_path(const Environment& env);
+ClientConfig read_client_config(const std::filesystem::path& path, const Environment& env);
+ClientConfig read_client_config(ConfigDocument document, const Environment& env);
 
 // The keys the reader accepts (and docs/configuration.md lists): the root table, [dist], and a
 // [[dist.toolchains]] entry of each type. [dist.auth] is declared by the auth plugins.

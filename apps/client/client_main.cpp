@@ -1,14 +1,17 @@
 #include "client/client_main.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "client/commands.hpp"
 #include "client/compile/in_process.hpp"
 #include "client/dist_status.hpp"
 #include "client/program_path.hpp"
+#include "client/server/daemon.hpp"
 #include "client/stats.hpp"
 #include "client/toolchain/toolchain.hpp"
 #include "common/http_replies.hpp"
@@ -25,34 +28,40 @@ Usage:
   sccache --dist-status [--json]   show the scheduler and its build servers
   sccache --show-stats [--json]    show compile statistics (--stats-format=json too)
   sccache --zero-stats             reset the statistics
+  sccache --start-server           start the local server (it also starts on the first compile)
+  sccache --stop-server            stop it, printing the statistics
   sccache --package-toolchain <compiler> <out>
                                    write the toolchain archive sent to build servers
   <name> <args...>                 through a symlink named like the compiler (e.g. gcc -> sccache)
   sccache --version | --help
 
 Config: $SCCACHE_CONF, else ~/.config/sccache/config ([dist] section).
-Logging: set SCCACHE_LOG to error, warn, info, debug or trace.
+Logging: set SCCACHE_LOG to error, warn, info, debug or trace (the server logs to
+$SCCACHE_ERROR_LOG).
+Server: SCCACHE_SERVER_UDS (its socket), SCCACHE_IDLE_TIMEOUT (seconds, 0 = never; 600),
+SCCACHE_NO_DAEMON=1 (compile in the wrapper's own process), SCCACHE_SERVER_TIMEOUT (seconds a
+wrapper waits for a sign of life before compiling locally; 10).
 )";
 
-// The stats file of the configured client cache directory.
-StatsFile stats_file() {
-  ClientConfig config;
-  try {
-    config = read_client_config(client_config_path());
-  } catch (const ConfigError& e) {
-    std::cerr << "sccache: invalid configuration: " << e.what() << "\n";
-  }
-  return StatsFile(config.cache_dir / "client" / "stats.json");
-}
-
-bool wants_json(const std::vector<std::string>& args) {
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--json" || args[i] == "--stats-format=json" ||
-        (args[i] == "--stats-format" && i + 1 < args.size() && args[i + 1] == "json")) {
-      return true;
+// --show-stats, --zero-stats, --dist-status, --stop-server: the running server answers when
+// there is one (it holds the warm state), else this process does from the config.
+int report(const std::string& name, const std::vector<std::string>& args) {
+  std::optional<CommandResult> result = ask_server(name, args);
+  if (!result) {
+    if (name == "--stop-server") {
+      std::cerr << "sccache: no server was running\n";
+    }
+    try {
+      ClientContext context(read_client_config(client_config_path()), sccache_programs());
+      result = run_command(name, args, context);
+    } catch (const ConfigError& e) {
+      std::cerr << "sccache: invalid configuration: " << e.what() << "\n";
+      return 1;
     }
   }
-  return false;
+  std::cout << result->out;
+  std::cerr << result->err;
+  return result->exit_code;
 }
 
 }  // namespace
@@ -75,37 +84,12 @@ int client_main(int argc, char** argv) {
     std::cout << "sccache " << software_version() << "\n";
     return 0;
   }
-  if (args[0] == "--dist-status") {
-    OutputFormat format = OutputFormat::text;
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (args[i] == "--json" || args[i] == "--stats-format=json") {
-        format = OutputFormat::json;
-      } else {
-        std::cerr << "sccache: unexpected argument '" << args[i] << "'\n";
-        return 2;
-      }
-    }
-    try {
-      return print_dist_status(read_client_config(client_config_path()), format, std::cout,
-                               std::cerr);
-    } catch (const ConfigError& e) {
-      std::cerr << "sccache: invalid configuration: " << e.what() << "\n";
-      return 1;
-    }
+  if (args[0] == "--start-server") {
+    return start_server(std::find(args.begin(), args.end(), "--quiet") != args.end());
   }
-  if (args[0] == "--show-stats") {
-    ClientStats stats = stats_file().read();
-    if (wants_json(args)) {
-      std::cout << stats_to_json(stats) << "\n";
-    } else {
-      print_stats_text(stats, std::cout);
-    }
-    return 0;
-  }
-  if (args[0] == "--zero-stats") {
-    stats_file().zero();
-    std::cout << "Statistics zeroed.\n";
-    return 0;
+  if (args[0] == "--show-stats" || args[0] == "-s" || args[0] == "--zero-stats" ||
+      args[0] == "-z" || args[0] == "--dist-status" || args[0] == "--stop-server") {
+    return report(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (args[0] == "--package-toolchain") {
     if (args.size() != 3) {
@@ -117,7 +101,7 @@ int client_main(int argc, char** argv) {
           args[1].find('/') != std::string::npos
               ? std::filesystem::absolute(args[1])
               : find_in_path(args[1], std::getenv("PATH") ? std::getenv("PATH") : "",
-                             self_executable());
+                             sccache_programs());
       std::string id = toolchain::package_toolchain_to(compiler, args[2]);
       std::cout << "wrote " << args[2] << " (toolchain " << id << ")\n";
       return 0;

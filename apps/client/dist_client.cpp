@@ -44,6 +44,8 @@ DistClient::DistClient(const ClientConfig& config)
       m_credentials(make_client_credentials(*m_plugins, config)) {
   ClientOptions options;
   options.connect_timeout = std::chrono::seconds(5);
+  options.ca_file = config.ca_file;
+  options.ca_dir = config.ca_dir;
   m_transport = m_plugins->transport().create_client("http", options, m_plugins->context());
 }
 

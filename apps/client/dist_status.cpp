@@ -55,7 +55,10 @@ int print_dist_status(const ClientConfig& config, OutputFormat format, std::ostr
   try {
     auto host = make_client_plugin_host(config);
     auto credentials = make_client_credentials(*host, config);
-    auto client = host->transport().create_client("http", ClientOptions{}, host->context());
+    ClientOptions options;
+    options.ca_file = config.ca_file;
+    options.ca_dir = config.ca_dir;
+    auto client = host->transport().create_client("http", options, host->context());
     ClientRequest request;
     request.path = std::string(wire::k_status_path);
     request.headers = {{"Authorization", credentials->authorization()}};

@@ -1,5 +1,6 @@
 #include "client/program_path.hpp"
 
+#include <algorithm>
 #include <unistd.h>
 
 namespace sccache {
@@ -10,7 +11,19 @@ fs::path self_executable() {
   return fs::read_symlink("/proc/self/exe", ec);
 }
 
-fs::path find_in_path(const std::string& name, std::string_view path_env, const fs::path& self) {
+std::vector<fs::path> sccache_programs() {
+  const fs::path self = self_executable();
+  std::vector<fs::path> programs = {self};
+  std::error_code ec;
+  const fs::path wrapper = fs::canonical(self.parent_path() / "../../bin/sccache", ec);
+  if (!ec) {
+    programs.push_back(wrapper);
+  }
+  return programs;
+}
+
+fs::path find_in_path(const std::string& name, std::string_view path_env,
+                      const std::vector<fs::path>& skip) {
   std::string_view rest = path_env;
   while (true) {
     size_t colon = rest.find(':');
@@ -18,7 +31,8 @@ fs::path find_in_path(const std::string& name, std::string_view path_env, const 
     fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
     if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) {
       std::error_code ec;
-      if (fs::canonical(candidate, ec) != self) {
+      const fs::path real = fs::canonical(candidate, ec);
+      if (std::find(skip.begin(), skip.end(), real) == skip.end()) {
         return fs::absolute(candidate).lexically_normal();
       }
     }

@@ -1,5 +1,5 @@
-#include "client/client_main.hpp"
+#include "wrapper/wrapper.hpp"
 
 int main(int argc, char** argv) {
-  return sccache::client_main(argc, argv);
+  return sccache::wrapper::wrapper_main(argc, argv);
 }

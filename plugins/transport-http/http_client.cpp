@@ -44,6 +44,7 @@ class HttpClient final : public TransportClient {
   HttpClient(const ClientOptions& options, HostContext& host)
       : m_options(options),
         m_log(host.logger("transport-http")),
+        m_contexts(options.ca_file, options.ca_dir),
         m_pool(k_max_idle_per_endpoint, k_max_idle_time) {}
 
   ClientResponse send(const Endpoint& endpoint, const ClientRequest& request) override {

@@ -68,7 +68,8 @@ std::string normalize_pin(std::string_view pin) {
   return out;
 }
 
-TlsClientContexts::TlsClientContexts() = default;
+TlsClientContexts::TlsClientContexts(std::filesystem::path ca_file, std::filesystem::path ca_dir)
+    : m_ca_file(std::move(ca_file)), m_ca_dir(std::move(ca_dir)) {}
 TlsClientContexts::~TlsClientContexts() = default;
 
 Poco::Net::Context::Ptr TlsClientContexts::pinned(const std::string& pin) {
@@ -109,10 +110,21 @@ Poco::Net::Context::Ptr TlsClientContexts::ca_verified(const std::string& host) 
   try {
     Poco::Net::Context::Params params;
     params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
-    params.loadDefaultCAs = true;
+    params.loadDefaultCAs = m_ca_file.empty() && m_ca_dir.empty();
     params.cipherList = k_public_tls12_ciphers;
     entry->context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
     entry->context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    if (!params.loadDefaultCAs) {
+      // As OpenSSL reads SSL_CERT_FILE and SSL_CERT_DIR: each replaces its default alone.
+      const std::string file =
+          m_ca_file.empty() ? X509_get_default_cert_file() : m_ca_file.string();
+      const std::string dir = m_ca_dir.empty() ? X509_get_default_cert_dir() : m_ca_dir.string();
+      if (SSL_CTX_load_verify_locations(entry->context->sslContext(), file.c_str(), dir.c_str()) !=
+              1 &&
+          SSL_CTX_load_verify_locations(entry->context->sslContext(), nullptr, dir.c_str()) != 1) {
+        throw TransportError(fmt::format("cannot load the trusted CAs from {} or {}", file, dir));
+      }
+    }
   } catch (const Poco::Exception& e) {
     throw TransportError(fmt::format("cannot create a TLS client context: {}", e.displayText()));
   }

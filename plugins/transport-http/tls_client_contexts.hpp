@@ -10,6 +10,7 @@
 // read, so it must outlive every session created with one of its contexts.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,7 +28,9 @@ std::string normalize_pin(std::string_view pin);
 
 class TlsClientContexts {
  public:
-  TlsClientContexts();
+  // `ca_file`, `ca_dir`: what CA-verified contexts trust instead of OpenSSL's default file and
+  // directory (either may be empty: that one stays the default).
+  TlsClientContexts(std::filesystem::path ca_file = {}, std::filesystem::path ca_dir = {});
   ~TlsClientContexts();
 
   // The context for a normalised pin, created on first use. Throws TransportError if OpenSSL
@@ -43,6 +46,8 @@ class TlsClientContexts {
 
  private:
   struct Entry;
+  const std::filesystem::path m_ca_file;
+  const std::filesystem::path m_ca_dir;
   std::mutex m_mutex;
   std::map<std::string, std::unique_ptr<Entry>, std::less<>> m_entries;
 };

@@ -18,12 +18,15 @@ rules=(
   "plugins/sandbox-docker/init/|sandbox-docker/init/ sandbox-docker/helper_protocol.hpp"
   "plugins/*/|sccache/ util/ {plugin}/"
   "apps/common/|sccache/ util/ common/"
+  "apps/common/server_protocol.|common/server_protocol.hpp"
+  "apps/common/server_socket.|common/server_socket.hpp common/server_protocol.hpp"
   "apps/scheduler/|sccache/ util/ common/ scheduler/"
   "apps/buildserver/|sccache/ util/ common/ buildserver/"
   "apps/client/compiler/|client/compiler/"
   "apps/client/|sccache/ util/ common/ client/"
   "apps/sccache-dist/|sccache/ util/ common/ scheduler/ buildserver/ sccache-dist/"
-  "apps/wrapper/|client/client_main.hpp"
+  "apps/wrapper/|wrapper/ common/server_protocol.hpp common/server_socket.hpp"
+  "apps/sccache-server/|client/client_main.hpp"
 )
 
 # Why a folder may not include what it did, for the message.
@@ -34,7 +37,9 @@ explain() {
     core/*) echo "core/ never includes apps/ or plugins/" ;;
     plugins/sandbox-docker/init/*) echo "the container helper is static and standalone" ;;
     plugins/*) echo "a plugin includes the SDK, util/ and itself, never another plugin or apps/" ;;
+    apps/common/server_*) echo "the wrapper compiles this file: it includes only the server protocol and socket (no libraries)" ;;
     apps/common/*) echo "apps/common/ is shared by every app and includes none of them" ;;
+    apps/wrapper/*) echo "the wrapper links nothing but the C and C++ runtimes: it includes only the server protocol and socket" ;;
     apps/client/compiler/*) echo "argument analysis is pure string work: it includes only itself" ;;
     apps/*) echo "an app includes common/, the SDK and util/ beside itself, never a plugin's internals or another app" ;;
   esac

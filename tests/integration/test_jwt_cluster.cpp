@@ -295,15 +295,38 @@ TEST_CASE("a client compiling with debug logs never logs its token") {
   REQUIRE(jwt.cluster.wait_for_servers(1, std::chrono::seconds(20), jwt.rsa_token));
   const fs::path dir = jwt.cluster.dir() / "src";
   write_file(dir / "b.c", "int b(void) { return 7; }\n");
-  RunResult remote = run({sccache_binary().string(), "gcc", "-c", "b.c", "-o", "b.o"},
-                         {{"SCCACHE_CONF", jwt.cluster.client_config(jwt.rsa_token).string()},
-                          {"SCCACHE_LOG", "trace"}},
-                         dir);
-  REQUIRE(remote.exit_code == 0);
-  CHECK(remote.err.find("toolchain") != std::string::npos);  // debug logging is on
-  for (const std::string& secret : {jwt.rsa_token, signature_of(jwt.rsa_token)}) {
-    CHECK(remote.err.find(secret) == std::string::npos);
-    CHECK(remote.out.find(secret) == std::string::npos);
+  const std::string config = jwt.cluster.client_config(jwt.rsa_token).string();
+  auto never_shows_the_token = [&](const std::string& text) {
+    for (const std::string& secret : {jwt.rsa_token, signature_of(jwt.rsa_token)}) {
+      CHECK(text.find(secret) == std::string::npos);
+    }
+  };
+  SECTION("compiling in the wrapper's process: the logs go to its stderr") {
+    RunResult remote =
+        run({sccache_binary().string(), "gcc", "-c", "b.c", "-o", "b.o"},
+            {{"SCCACHE_CONF", config}, {"SCCACHE_LOG", "trace"}, {"SCCACHE_NO_DAEMON", "1"}}, dir);
+    REQUIRE(remote.exit_code == 0);
+    CHECK(remote.err.find("toolchain") != std::string::npos);  // debug logging is on
+    never_shows_the_token(remote.err);
+    never_shows_the_token(remote.out);
+  }
+  SECTION("through the local server: the logs go to SCCACHE_ERROR_LOG") {
+    // A server of its own, started with trace logging.
+    const fs::path server_dir = jwt.cluster.dir() / "server";
+    fs::create_directories(server_dir);
+    fs::permissions(server_dir, fs::perms::owner_all, fs::perm_options::replace);
+    const std::map<std::string, std::string> env = {
+        {"SCCACHE_CONF", config},
+        {"SCCACHE_LOG", "trace"},
+        {"SCCACHE_SERVER_UDS", (server_dir / "s.sock").string()},
+        {"SCCACHE_ERROR_LOG", (server_dir / "server.log").string()}};
+    RunResult remote = run({sccache_binary().string(), "gcc", "-c", "b.c", "-o", "b.o"}, env, dir);
+    run({sccache_binary().string(), "--stop-server"}, env);
+    REQUIRE(remote.exit_code == 0);
+    never_shows_the_token(remote.err);
+    const std::string log = read_file(server_dir / "server.log");
+    CHECK(log.find("toolchain") != std::string::npos);
+    never_shows_the_token(log);
   }
 }
 

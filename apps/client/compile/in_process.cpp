@@ -61,7 +61,7 @@ int compile_in_process(const std::vector<std::string>& compiler_argv) {
   }
   if (!config) {
     // No statistics without a config: they live in its cache_dir.
-    ClientContext fallback(ClientConfig{}, self_executable());
+    ClientContext fallback(ClientConfig{}, sccache_programs());
     CompileReply reply = run_compile(request, fallback);
     if (reply.kind == CompileReply::Kind::compiled) {
       return print(reply);
@@ -69,16 +69,17 @@ int compile_in_process(const std::vector<std::string>& compiler_argv) {
     reply.warning = "sccache: warning: invalid configuration, compiling locally: " + config_error;
     return run_locally(reply);
   }
-  ClientContext context(std::move(*config), self_executable());
+  ClientContext context(std::move(*config), sccache_programs());
   CompileReply reply = run_compile(request, context);
   if (reply.kind == CompileReply::Kind::compiled) {
     return print(reply);
   }
+  count_local_compile(context.stats(), reply);
   const auto start = std::chrono::steady_clock::now();
   const int code = run_locally(reply);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
-  count_local_compile(context.stats(), reply, static_cast<uint64_t>(ms.count()));
+  count_local_time(context.stats(), static_cast<uint64_t>(ms.count()));
   return code;
 }
 

@@ -142,10 +142,15 @@ CompileReply compile_remotely(const PlannedCompile& planned, const CompileReques
 
 }  // namespace
 
-ClientContext::ClientContext(ClientConfig config, fs::path self)
+fs::path stats_file_of(const ClientConfig& config) {
+  return config.cache_dir / "client" / "stats.json";
+}
+
+ClientContext::ClientContext(ClientConfig config, std::vector<fs::path> not_compilers,
+                             std::shared_ptr<StatsStore> stats)
     : m_config(std::move(config)),
-      m_self(std::move(self)),
-      m_stats(m_config.cache_dir / "client" / "stats.json") {}
+      m_not_compilers(std::move(not_compilers)),
+      m_stats(stats ? std::move(stats) : std::make_shared<StatsStore>(stats_file_of(m_config))) {}
 
 ClientContext::~ClientContext() = default;
 
@@ -163,7 +168,7 @@ void ClientContext::set_cluster(std::unique_ptr<RemoteExecutor> cluster) {
 }
 
 CompileReply run_compile(const CompileRequest& request, ClientContext& context) {
-  PlannedCompile planned = plan_compile(request, context.config(), context.self());
+  PlannedCompile planned = plan_compile(request, context.config(), context.not_compilers());
   if (planned.compiler.empty()) {
     CompileReply reply;
     reply.exit_code = 127;
@@ -191,13 +196,16 @@ CompileReply run_compile(const CompileRequest& request, ClientContext& context) 
   }
 }
 
-void count_local_compile(StatsFile& stats, const CompileReply& reply, uint64_t ms) {
+void count_local_compile(StatsStore& stats, const CompileReply& reply) {
   stats.update([&](ClientStats& s) {
     s.compile_requests++;
     s.local_compiles++;
-    s.local_time_ms += ms;
     (reply.cause == Cause::fallback ? s.local_fallbacks : s.not_distributed)[reply.reason]++;
   });
+}
+
+void count_local_time(StatsStore& stats, uint64_t ms) {
+  stats.update([&](ClientStats& s) { s.local_time_ms += ms; });
 }
 
 }  // namespace sccache

@@ -18,24 +18,29 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "client/client_config.hpp"
 #include "client/compile/remote_executor.hpp"
 #include "client/compile/request.hpp"
-#include "client/stats.hpp"
+#include "client/stats_store.hpp"
 
 namespace sccache {
 
 // What compiles share and keep: the config, the statistics, the cluster connection.
 class ClientContext {
  public:
-  // `self` is this program's path (skipped when looking for the compiler in PATH).
-  ClientContext(ClientConfig config, std::filesystem::path self);
+  // `not_compilers`: sccache's own programs, skipped when looking for the compiler in PATH (a
+  // symlink gcc -> sccache must not find sccache).
+  // `stats`: where its statistics go; by default a store of its own for the config's
+  // cache_dir. Contexts that share a cache_dir should share one (the local server's do).
+  ClientContext(ClientConfig config, std::vector<std::filesystem::path> not_compilers,
+                std::shared_ptr<StatsStore> stats = nullptr);
   ~ClientContext();
 
   const ClientConfig& config() const { return m_config; }
-  const std::filesystem::path& self() const { return m_self; }
-  StatsFile& stats() { return m_stats; }
+  const std::vector<std::filesystem::path>& not_compilers() const { return m_not_compilers; }
+  StatsStore& stats() { return *m_stats; }
   // The cluster, connected on first use and kept, so its connections are reused. Throws
   // ConfigError/PluginError for a bad [dist.auth] (the compile then goes local).
   RemoteExecutor& cluster();
@@ -44,15 +49,20 @@ class ClientContext {
 
  private:
   const ClientConfig m_config;
-  const std::filesystem::path m_self;
-  StatsFile m_stats;
+  const std::vector<std::filesystem::path> m_not_compilers;
+  std::shared_ptr<StatsStore> m_stats;
   std::mutex m_mutex;
   std::unique_ptr<RemoteExecutor> m_cluster;  // guarded by m_mutex until set
 };
 
 CompileReply run_compile(const CompileRequest& request, ClientContext& context);
 
-// Counts a local compile the caller ran for `reply` (kind run_locally), taking `ms`.
-void count_local_compile(StatsFile& stats, const CompileReply& reply, uint64_t ms);
+// Where a config's statistics are kept: <cache_dir>/client/stats.json.
+std::filesystem::path stats_file_of(const ClientConfig& config);
+
+// Counts a local compile the caller runs for `reply` (kind run_locally): when it starts (so a
+// --show-stats right after the build sees it), then its duration once it ended.
+void count_local_compile(StatsStore& stats, const CompileReply& reply);
+void count_local_time(StatsStore& stats, uint64_t ms);
 
 }  // namespace sccache

@@ -10,12 +10,12 @@ namespace {
 
 constexpr std::string_view k_default_path = "/usr/local/bin:/usr/bin:/bin";
 
-fs::path resolve_compiler(const CompileRequest& request, const fs::path& self) {
+fs::path resolve_compiler(const CompileRequest& request, const std::vector<fs::path>& skip) {
   const std::string& name = request.argv.at(0);
   if (name.find('/') != std::string::npos) {
     return (request.cwd / name).lexically_normal();
   }
-  return find_in_path(name, request.env("PATH").value_or(k_default_path), self);
+  return find_in_path(name, request.env("PATH").value_or(k_default_path), skip);
 }
 
 // By name, as invoked or after symlinks: `cc` may be clang.
@@ -29,9 +29,9 @@ compiler::Family family_of(const fs::path& compiler) {
 }  // namespace
 
 PlannedCompile plan_compile(const CompileRequest& request, const ClientConfig& config,
-                            const fs::path& self) {
+                            const std::vector<fs::path>& not_compilers) {
   PlannedCompile planned;
-  planned.compiler = resolve_compiler(request, self);
+  planned.compiler = resolve_compiler(request, not_compilers);
   if (planned.compiler.empty()) {
     return planned;
   }

@@ -24,8 +24,9 @@ struct PlannedCompile {
   std::string detail;        // and what exactly (the argument concerned), for the debug log
 };
 
-// `self` is this program (skipped in PATH: a symlink gcc -> sccache must not find itself).
+// `not_compilers` are sccache's own programs, skipped in PATH (a symlink gcc -> sccache must not
+// find sccache).
 PlannedCompile plan_compile(const CompileRequest& request, const ClientConfig& config,
-                            const std::filesystem::path& self);
+                            const std::vector<std::filesystem::path>& not_compilers);
 
 }  // namespace sccache

@@ -16,13 +16,14 @@
 // 3 = ServerOptions::tls_certificate_file and tls_key_file; 4 = ToolchainLeases (the sandbox
 // SDK's toolchain bookkeeping, sccache/toolchain_leases.hpp); 5 = ConfigKey tables
 // (sccache/config_keys.hpp): ConfigSection::reject_unknown_keys takes a table's declared keys
-// instead of a list of names.
+// instead of a list of names; 6 = typed error replies (ErrorReply, error_reply_json) and
+// ClientOptions::ca_file and ca_dir (sccache/transport.hpp).
 #ifndef SCCACHE_PLUGIN_ABI_H
 #define SCCACHE_PLUGIN_ABI_H
 
 #include <stdint.h>
 
-#define SCCACHE_PLUGIN_ABI_VERSION 5u
+#define SCCACHE_PLUGIN_ABI_VERSION 6u
 #define SCCACHE_PLUGIN_ENTRY_NAME "sccache_plugin_entry_v1"
 
 #ifdef __cplusplus

@@ -168,6 +168,11 @@ struct ClientResponse {
 struct ClientOptions {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
   uint64_t max_response_bytes = 1ull << 30;
+  // The CAs a CA-verified endpoint (no pin) must chain to, as SSL_CERT_FILE and SSL_CERT_DIR name
+  // them; empty: OpenSSL's defaults for this process. A long-lived process serving requests from
+  // other environments (the client's local server) passes each request's.
+  std::filesystem::path ca_file;
+  std::filesystem::path ca_dir;
 };
 
 // Thread-safe; keeps idle connections per endpoint for reuse.

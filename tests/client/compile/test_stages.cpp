@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path k_self = "/nonexistent/sccache";
+const std::vector<fs::path> k_self = {"/nonexistent/sccache"};
 
 std::vector<std::string> env_with(std::vector<std::string> extra) {
   extra.push_back("PATH=/usr/bin:/bin");
@@ -41,7 +41,7 @@ TEST_CASE("plan: the compiler is found through the request's PATH, never this pr
   TempDir dir("sccache-plan");
   fs::create_directories(dir / "bin");
   fs::create_symlink("/usr/bin/gcc", dir / "bin/mycc");
-  fs::create_symlink(k_self, dir / "bin/gcc");  // a masquerading symlink to ourselves
+  fs::create_symlink(k_self[0], dir / "bin/gcc");  // a masquerading symlink to ourselves
   const ClientConfig config = stage_config(dir.path());
   const std::string path = "PATH=" + (dir / "bin").string() + ":/usr/bin";
 
@@ -51,7 +51,7 @@ TEST_CASE("plan: the compiler is found through the request's PATH, never this pr
   CHECK(mycc.argv[0] == (dir / "bin/mycc").string());
   // The symlink named gcc leads to sccache itself: skipped, /usr/bin/gcc found after it.
   PlannedCompile gcc = plan_compile(request_in(dir.path(), {"gcc", "-c", "a.c"}, {{path}}), config,
-                                    fs::weakly_canonical(dir / "bin/gcc"));
+                                    {fs::weakly_canonical(dir / "bin/gcc")});
   CHECK(gcc.compiler == "/usr/bin/gcc");
   // A relative path is relative to the request's cwd, not this process's.
   PlannedCompile relative =
@@ -246,7 +246,7 @@ TEST_CASE("the whole pipeline: a remote result byte-identical to a local compile
   CHECK(reply.stderr_data.find("-Wreturn-type") != std::string::npos);  // the remote warning
   CHECK(read_file(dir / "a.o") == expected);
   CHECK(read_file(dir / "a.d") == expected_depfile);
-  ClientStats stats = context.stats().read();
+  ClientStats stats = context.stats().snapshot();
   CHECK(stats.remote_compiles == 1);
   CHECK(stats.remote_by_server["127.0.0.1:10501"] == 1);
 
@@ -262,8 +262,9 @@ TEST_CASE("the whole pipeline: a remote result byte-identical to a local compile
         std::string::npos);
   CHECK(fallback.executable == "/usr/bin/gcc");
   CHECK(fallback.argv[0] == "/usr/bin/gcc");
-  count_local_compile(context.stats(), fallback, 5);
-  stats = context.stats().read();
+  count_local_compile(context.stats(), fallback);
+  count_local_time(context.stats(), 5);
+  stats = context.stats().snapshot();
   CHECK(stats.local_fallbacks["server_unreachable"] == 1);
   CHECK(stats.local_time_ms == 5);
 
