@@ -22,6 +22,7 @@
 #include "sandbox-docker/docker_config.hpp"
 #include "scheduler/scheduler_config.hpp"
 #include "support/auth_plugin_fixture.hpp"
+#include "support/config_test_support.hpp"
 
 using namespace sccache;
 using config_docs::documented_tables;
@@ -177,12 +178,7 @@ const std::map<std::string, ReaderCheck>& reader_checks() {
 }
 
 std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return sccache::test::config_error_of(f);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include "sccache/config_keys.hpp"
 #include "sccache/config_section.hpp"
 
+#include "support/config_test_support.hpp"
+
 using sccache::ConfigError;
 using sccache::ConfigKey;
 using sccache::ConfigSecrecy;
@@ -22,19 +24,10 @@ constexpr ConfigKey k_builder_keys[] = {
     {"entries", ConfigValueType::table_array, "`[]`", "an array of tables"},
 };
 
-struct Doc {
-  explicit Doc(std::string_view text) : table(sccache::parse_config_text(text, "test.conf")) {}
-  ConfigSection root() const { return ConfigSection("test.conf", "", table); }
-  toml::table table;
-};
+using Doc = sccache::test::ConfigDoc;
 
 std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return sccache::test::config_error_of(f);
 }
 
 }  // namespace

@@ -3,25 +3,17 @@
 
 #include "sccache/config_section.hpp"
 
+#include "support/config_test_support.hpp"
+
 using sccache::ConfigError;
 using sccache::ConfigSection;
 
 namespace {
 
-// Parses `text` as if it came from "test.conf" and keeps the document alive.
-struct Doc {
-  explicit Doc(std::string_view text) : table(sccache::parse_config_text(text, "test.conf")) {}
-  ConfigSection root() const { return ConfigSection("test.conf", "", table); }
-  toml::table table;
-};
+using Doc = sccache::test::ConfigDoc;
 
 std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return sccache::test::config_error_of(f);
 }
 
 }  // namespace
