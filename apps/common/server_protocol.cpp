@@ -45,11 +45,11 @@ std::string Writer::frame() const {
   return out;
 }
 
-Reader::Reader(std::string_view body) : m_rest(body), m_kind(Kind::hello) {
-  if (body.empty()) {
+Reader::Reader(std::string_view body) : m_body(body), m_rest(m_body), m_kind(Kind::hello) {
+  if (m_body.empty()) {
     throw ProtocolError("an empty message");
   }
-  m_kind = static_cast<Kind>(static_cast<unsigned char>(body[0]));
+  m_kind = static_cast<Kind>(static_cast<unsigned char>(m_body[0]));
   m_rest.remove_prefix(1);
 }
 
@@ -117,24 +117,37 @@ std::string encode_progress() {
   return Writer(Kind::progress).frame();
 }
 
-std::string encode(const Compiled& m) {
-  return Writer(Kind::compiled)
+namespace {
+
+std::string encode_output(Kind kind, const Compiled& m) {
+  return Writer(kind)
       .u32(static_cast<uint32_t>(m.exit_code))
       .str(m.stdout_data)
       .str(m.stderr_data)
       .frame();
+}
+
+Compiled decode_output(Reader& r) {
+  Compiled m;
+  m.exit_code = static_cast<int32_t>(r.u32());
+  m.stdout_data = r.str();
+  m.stderr_data = r.str();
+  r.end();
+  return m;
+}
+
+}  // namespace
+
+std::string encode_compiled(const Compiled& m) {
+  return encode_output(Kind::compiled, m);
+}
+
+std::string encode_command_output(const CommandOutput& m) {
+  return encode_output(Kind::command_output, m);
 }
 
 std::string encode(const RunLocally& m) {
   return Writer(Kind::run_locally).str(m.executable).list(m.argv).str(m.warning).frame();
-}
-
-std::string encode(const CommandOutput& m) {
-  return Writer(Kind::command_output)
-      .u32(static_cast<uint32_t>(m.exit_code))
-      .str(m.stdout_data)
-      .str(m.stderr_data)
-      .frame();
 }
 
 Hello decode_hello(Reader& r) {
@@ -169,12 +182,7 @@ Command decode_command(Reader& r) {
 }
 
 Compiled decode_compiled(Reader& r) {
-  Compiled m;
-  m.exit_code = static_cast<int32_t>(r.u32());
-  m.stdout_data = r.str();
-  m.stderr_data = r.str();
-  r.end();
-  return m;
+  return decode_output(r);
 }
 
 RunLocally decode_run_locally(Reader& r) {
@@ -187,12 +195,7 @@ RunLocally decode_run_locally(Reader& r) {
 }
 
 CommandOutput decode_command_output(Reader& r) {
-  CommandOutput m;
-  m.exit_code = static_cast<int32_t>(r.u32());
-  m.stdout_data = r.str();
-  m.stderr_data = r.str();
-  r.end();
-  return m;
+  return decode_output(r);
 }
 
 size_t frame_size(std::string_view buffer) {

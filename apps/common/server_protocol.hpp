@@ -81,11 +81,8 @@ struct RunLocally {
   std::string warning;  // one line to print first, or ""
 };
 
-struct CommandOutput {
-  int32_t exit_code = 0;
-  std::string stdout_data;
-  std::string stderr_data;
-};
+// A command's answer has the shape of a compile's: exit code, stdout, stderr.
+using CommandOutput = Compiled;
 
 // Builds a frame body.
 class Writer {
@@ -101,10 +98,12 @@ class Writer {
   std::string m_body;
 };
 
-// Reads a frame body.
+// Reads a frame body (a copy it owns, so it never outlives what it reads).
 class Reader {
  public:
   explicit Reader(std::string_view body);
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
   Kind kind() const { return m_kind; }
   uint32_t u32();
   std::string str();
@@ -113,6 +112,7 @@ class Reader {
   void end() const;
 
  private:
+  std::string m_body;
   std::string_view m_rest;
   Kind m_kind;
 };
@@ -122,9 +122,9 @@ std::string encode(const Compile& message);
 std::string encode(const Command& message);
 std::string encode_version_mismatch(std::string_view build);
 std::string encode_progress();
-std::string encode(const Compiled& message);
+std::string encode_compiled(const Compiled& message);
 std::string encode(const RunLocally& message);
-std::string encode(const CommandOutput& message);
+std::string encode_command_output(const CommandOutput& message);
 
 Hello decode_hello(Reader& reader);
 Compile decode_compile(Reader& reader);

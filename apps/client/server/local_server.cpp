@@ -12,6 +12,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/fs.hpp"
+
 #include "client/commands.hpp"
 #include "common/server_protocol.hpp"
 #include "common/server_socket.hpp"
@@ -77,6 +79,13 @@ LocalServer::LocalServer(LocalServerOptions options)
   if (::lstat(m_options.socket_path.c_str(), &st) == 0) {
     m_socket_inode = st.st_ino;
   }
+  // Which process serves the socket, for operators (and tests): <socket>.pid.
+  try {
+    util::write_file_atomically(m_options.socket_path + ".pid", std::to_string(::getpid()) + "\n",
+                                0600);
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot write {}.pid: {}", m_options.socket_path, e.what());
+  }
 }
 
 LocalServer::~LocalServer() {
@@ -86,7 +95,15 @@ LocalServer::~LocalServer() {
 }
 
 void LocalServer::stop() {
-  m_stopping = true;
+  if (!m_stopping.exchange(true)) {
+    // No new wrapper may reach a stopping server: the socket goes at once (unless another
+    // server replaced it), so the next wrapper starts a fresh one.
+    std::lock_guard lock(m_socket_mutex);
+    if (socket_is_ours()) {
+      ::unlink(m_options.socket_path.c_str());
+      ::unlink((m_options.socket_path + ".pid").c_str());
+    }
+  }
   m_changed.notify_all();
 }
 
@@ -122,9 +139,6 @@ void LocalServer::serve() {
   }
   // Stop taking work: the socket goes (unless another server replaced it), then the compiles in
   // flight finish, then the statistics are written.
-  if (socket_is_ours()) {
-    ::unlink(m_options.socket_path.c_str());
-  }
   ::close(m_listen_fd);
   m_listen_fd = -1;
   {
@@ -248,7 +262,7 @@ void LocalServer::compile(Connection& connection, std::string_view body) {
     for (const auto& output : reply.outputs) {
       ::chmod(output.c_str(), 0666 & ~message.umask);
     }
-    connection.send(protocol::encode(protocol::Compiled{
+    connection.send(protocol::encode_compiled(protocol::Compiled{
         reply.exit_code, std::move(reply.stdout_data), std::move(reply.stderr_data)}));
     return;
   }
@@ -282,7 +296,7 @@ void LocalServer::command(Connection& connection, std::string_view body) {
     result = {1, "", std::string("sccache: invalid configuration: ") + e.what() + "\n"};
   }
   connection.send(
-      protocol::encode(protocol::CommandOutput{result.exit_code, result.out, result.err}));
+      protocol::encode_command_output({result.exit_code, result.out, result.err}));
   if (message.name == "--stop-server") {
     spdlog::info("stopping on --stop-server");
     stop();

@@ -8,6 +8,7 @@
 //           ◀──Progress (1/s)── housekeeping thread
 //           ◀──Compiled | RunLocally──
 //
+// <socket>.pid names the serving process while it runs.
 // It stops on SIGTERM/SIGINT, --stop-server, SCCACHE_IDLE_TIMEOUT seconds without a request, a
 // wrapper expecting another build (which then starts its own), or its socket being replaced
 // (another server took over). Statistics are flushed every few seconds and when it stops.
@@ -65,6 +66,7 @@ class LocalServer {
   int m_listen_fd = -1;
   ino_t m_socket_inode = 0;
   std::atomic<bool> m_stopping{false};
+  std::mutex m_socket_mutex;  // one unlink of the socket at a time
 
   std::mutex m_mutex;
   std::condition_variable m_changed;
