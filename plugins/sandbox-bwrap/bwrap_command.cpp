@@ -56,6 +56,9 @@ std::vector<std::string> bwrap_argv(const BwrapInvocation& inv) {
       // The root bind must come before --proc/--dev, which mount on top of it.
       inv.read_only_root ? "--ro-bind" : "--bind", inv.root.string(), "/", "--proc", "/proc",
       "--dev", "/dev", "--chdir", inv.cwd};
+  for (const auto& [host, inside] : inv.ro_binds) {
+    argv.insert(argv.end(), {"--ro-bind", host, inside});
+  }
   if (inv.clearenv) {
     argv.push_back("--clearenv");
   }

@@ -33,6 +33,8 @@ struct BwrapInvocation {
   std::vector<std::pair<std::string, std::string>> environment;
   std::string executable;  // absolute, inside the sandbox
   std::vector<std::string> arguments;
+  // Host files bound read-only into the sandbox, {host path, sandbox path}.
+  std::vector<std::pair<std::string, std::string>> ro_binds;
 };
 
 // The full argv, bwrap first. Environment entries with an empty key or a key containing '=' are

@@ -23,6 +23,7 @@ int open_in_root(int root_fd, const std::string& abs_path, uint64_t flags) {
   std::string relative = "." + abs_path;  // "/a/b" -> "./a/b", "/" -> "./"
   open_how how{};
   how.flags = flags | O_CLOEXEC;
+  how.mode = (flags & O_CREAT) != 0 ? 0600 : 0;  // created private; the caller sets the mode
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   for (int attempt = 0;; ++attempt) {
     long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
@@ -85,6 +86,52 @@ void make_dirs_in_root(int root_fd, const std::string& abs_path) {
       throw SandboxError(
           fmt::format("cannot create {} in the job's root: {}", prefix, std::strerror(errno)));
     }
+  }
+}
+
+void copy_tree_into_root(int root_fd, const fs::path& host_dir) {
+  std::error_code ec;
+  fs::recursive_directory_iterator it(host_dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string job_path = "/" + it->path().lexically_relative(host_dir).string();
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0) {
+      throw SandboxError(
+          fmt::format("cannot read the input {}: {}", job_path, std::strerror(errno)));
+    }
+    if (S_ISDIR(st.st_mode)) {
+      make_dirs_in_root(root_fd, job_path);
+      continue;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      // As it would be in an overlay layer above the toolchain: the link itself, resolved (by
+      // the job, and by us) inside the job's tree.
+      std::error_code link_ec;
+      const fs::path target = fs::read_symlink(it->path(), link_ec);
+      const fs::path parent = fs::path(job_path).parent_path();
+      UniqueFd dir(open_in_root(root_fd, parent.string(), O_PATH | O_DIRECTORY));
+      if (link_ec || !dir.valid() ||
+          ::symlinkat(target.c_str(), dir.get(), fs::path(job_path).filename().c_str()) != 0) {
+        throw SandboxError(fmt::format("cannot place the input {} in the job's root: {}", job_path,
+                                       link_ec ? link_ec.message() : std::strerror(errno)));
+      }
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      continue;  // the build server extracts nothing else
+    }
+    UniqueFd in(::open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    // A job path opened inside the root: a toolchain symlink leads inside the job's tree only.
+    UniqueFd out(open_in_root(root_fd, job_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW));
+    if (!in.valid() || !out.valid()) {
+      throw SandboxError(fmt::format("cannot place the input {} in the job's root: {}", job_path,
+                                     std::strerror(errno)));
+    }
+    ::fchmod(out.get(), st.st_mode & 0755);
+    copy_fd(in.get(), out.get(), job_path);
+  }
+  if (ec) {
+    throw SandboxError(fmt::format("cannot list the job's inputs: {}", ec.message()));
   }
 }
 

@@ -23,6 +23,11 @@ UniqueFd open_root(const std::filesystem::path& dir);
 // Creates the directory `abs_path` (a job path) and its missing parents, mode 0755.
 void make_dirs_in_root(int root_fd, const std::string& abs_path);
 
+// Copies the tree under `host_dir` (directories, regular files and symlinks, which stay links)
+// into the root: host_dir/a/b lands at /a/b, above whatever the toolchain has there, as an
+// overlay layer above the toolchain would show it. Failure: SandboxError naming the job path.
+void copy_tree_into_root(int root_fd, const std::filesystem::path& host_dir);
+
 // Copies each job path in `abs_paths` that is a regular file in the root to
 // `outputs_root/<job path>`; skips missing paths and anything that is not a regular file.
 // Returns the job paths copied, in order, without duplicates. Throws SandboxError when a file

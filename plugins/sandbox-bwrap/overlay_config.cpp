@@ -11,6 +11,9 @@ constexpr ConfigKey k_keys[] = {
      "or btrfs, not overlayfs or NFS"},
     {"bwrap_path", ConfigValueType::path, "`/usr/bin/bwrap`",
      "the bubblewrap (0.3.0 or later) that starts jobs"},
+    {"warm_sandboxes", ConfigValueType::integer, "`4`",
+     "sandboxes kept started per toolchain (0 to 64), so a job does not wait for bwrap's start; "
+     "`0`: each job starts its own"},
 };
 
 }  // namespace
@@ -30,6 +33,12 @@ OverlayConfig read_overlay_config(const ConfigSection& config) {
   }
   result.build_dir = *build_dir;
   result.bwrap_path = config.get_path("bwrap_path").value_or("/usr/bin/bwrap");
+  if (auto warm = config.get_integer("warm_sandboxes")) {
+    if (*warm < 0 || *warm > 64) {
+      config.fail("warm_sandboxes", "expected a number of sandboxes from 0 to 64");
+    }
+    result.warm_sandboxes = static_cast<unsigned>(*warm);
+  }
   return result;
 }
 

@@ -12,6 +12,8 @@ namespace sccache::sandbox_bwrap {
 struct OverlayConfig {
   std::filesystem::path build_dir;   // required; holds toolchains/ and builds/
   std::filesystem::path bwrap_path;  // default /usr/bin/bwrap
+  // Sandboxes kept ready per toolchain, so a job need not wait for bwrap's start; 0: none.
+  unsigned warm_sandboxes = 4;
 };
 
 // Failure: ConfigError (file:line:key) for unknown keys, a missing build_dir or wrong types.

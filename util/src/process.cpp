@@ -69,12 +69,18 @@ Child::~Child() {
 }
 
 int Child::wait() {
-  int status = reap(m_pid);
+  if (m_pid <= 0) {
+    return m_status.value_or(0);
+  }
+  m_status = reap(m_pid);
   m_pid = -1;
-  return status;
+  return *m_status;
 }
 
 std::optional<int> Child::wait_for(std::chrono::milliseconds timeout) {
+  if (m_pid <= 0) {
+    return m_status.value_or(0);
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0)));
   while (true) {
@@ -82,6 +88,7 @@ std::optional<int> Child::wait_for(std::chrono::milliseconds timeout) {
     pid_t done = ::waitpid(m_pid, &status, WNOHANG);
     if (done == m_pid) {
       m_pid = -1;
+      m_status = status;
       return status;
     }
     if (done < 0 && errno != EINTR) {
@@ -102,6 +109,9 @@ std::optional<int> Child::wait_for(std::chrono::milliseconds timeout) {
 }
 
 int Child::kill_and_reap() {
+  if (m_pid <= 0) {
+    return m_status.value_or(0);
+  }
   if (m_own_group) {
     ::kill(-m_pid, SIGKILL);
   }

@@ -1,5 +1,8 @@
 #include "client/compile/pipeline.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <chrono>
 
 #include <fmt/format.h>
@@ -80,8 +83,7 @@ CompileReply compile_remotely(const PlannedCompile& planned, const CompileReques
   const fs::path client_dir = config.cache_dir / "client";
   std::optional<toolchain::Toolchain> toolchain;
   try {
-    toolchain = toolchain::find_or_package_toolchain(planned.compiler, config.toolchains,
-                                                     client_dir, config.toolchain_cache_size);
+    toolchain = context.toolchain_for(planned.compiler);
   } catch (const toolchain::ToolchainTooLarge& e) {
     throw DistFailure(FallbackReason::toolchain_too_large, e.what());
   } catch (const std::exception& e) {
@@ -160,6 +162,29 @@ RemoteExecutor& ClientContext::cluster() {
     m_cluster = std::make_unique<DistClient>(m_config);
   }
   return *m_cluster;
+}
+
+std::optional<toolchain::Toolchain> ClientContext::toolchain_for(const fs::path& compiler) {
+  const std::optional<FileStamp> stamp = FileStamp::of(compiler);
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_toolchains.find(compiler);
+    if (stamp && it != m_toolchains.end() && it->second.compiler == *stamp) {
+      const auto& known = it->second.toolchain;
+      // Touched as the on-disk cache's own hits are (it evicts the least recently used); one
+      // that was evicted meanwhile is packaged again.
+      if (!known || ::utimensat(AT_FDCWD, known->archive.c_str(), nullptr, 0) == 0) {
+        return known;
+      }
+    }
+  }
+  std::optional<toolchain::Toolchain> found = toolchain::find_or_package_toolchain(
+      compiler, m_config.toolchains, m_config.cache_dir / "client", m_config.toolchain_cache_size);
+  if (stamp) {
+    std::lock_guard lock(m_mutex);
+    m_toolchains[compiler] = {*stamp, found};
+  }
+  return found;
 }
 
 void ClientContext::set_cluster(std::unique_ptr<RemoteExecutor> cluster) {

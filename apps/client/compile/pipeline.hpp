@@ -16,14 +16,19 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include "sccache/file_stamp.hpp"
 
 #include "client/client_config.hpp"
 #include "client/compile/remote_executor.hpp"
 #include "client/compile/request.hpp"
 #include "client/stats_store.hpp"
+#include "client/toolchain/toolchain.hpp"
 
 namespace sccache {
 
@@ -46,6 +51,10 @@ class ClientContext {
   RemoteExecutor& cluster();
   // Stands in another cluster (tests).
   void set_cluster(std::unique_ptr<RemoteExecutor> cluster);
+  // The toolchain of `compiler` (toolchain/toolchain.hpp), remembered while the compiler file
+  // and the archive stay as they were: a hit costs two stat() calls. Throws as
+  // find_or_package_toolchain does.
+  std::optional<toolchain::Toolchain> toolchain_for(const std::filesystem::path& compiler);
 
  private:
   const ClientConfig m_config;
@@ -53,6 +62,11 @@ class ClientContext {
   std::shared_ptr<StatsStore> m_stats;
   std::mutex m_mutex;
   std::unique_ptr<RemoteExecutor> m_cluster;  // guarded by m_mutex until set
+  struct KnownToolchain {
+    FileStamp compiler;
+    std::optional<toolchain::Toolchain> toolchain;  // nullopt: no_dist
+  };
+  std::map<std::filesystem::path, KnownToolchain> m_toolchains;  // guarded by m_mutex
 };
 
 CompileReply run_compile(const CompileRequest& request, ClientContext& context);

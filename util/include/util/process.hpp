@@ -58,13 +58,15 @@ class Child {
  public:
   explicit Child(pid_t pid, bool own_group) : m_pid(pid), m_own_group(own_group) {}
   Child(Child&& other) noexcept
-      : m_pid(std::exchange(other.m_pid, -1)), m_own_group(other.m_own_group) {}
+      : m_pid(std::exchange(other.m_pid, -1)),
+        m_own_group(other.m_own_group),
+        m_status(other.m_status) {}
   Child& operator=(Child&&) = delete;
   Child(const Child&) = delete;
   ~Child();
 
   pid_t pid() const noexcept { return m_pid; }
-  // Blocks until the child exits; its wait status.
+  // Blocks until the child exits; its wait status (again, once it was reaped).
   int wait();
   // Waits up to `timeout`: the wait status, or nullopt while it still runs.
   std::optional<int> wait_for(std::chrono::milliseconds timeout);
@@ -74,8 +76,9 @@ class Child {
   std::optional<int> wait_or_kill(std::chrono::milliseconds timeout);
 
  private:
-  pid_t m_pid;
+  pid_t m_pid;  // -1 once reaped
   bool m_own_group;
+  std::optional<int> m_status;  // once reaped
 };
 
 Child spawn(const SpawnOptions& options);
