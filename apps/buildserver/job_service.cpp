@@ -236,7 +236,11 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     }
   } finish{*this, job_id};
 
-  const auto started = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+  };
+  const auto started = Clock::now();
   JobDir dir(m_options.jobs_dir, job_id);
   try {
     util::extract_tar(request.body(), dir.inputs(),
@@ -246,6 +250,8 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
                 fmt::format("bad job inputs: {}", e.what()));
     return;
   }
+  const double receive_ms = ms_since(started);
+  double slot_wait_ms = 0;
   SandboxResult result;
   try {
     m_sandbox.prepare_toolchain(command.toolchain_id, archive);
@@ -260,7 +266,9 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     job.outputs_root = dir.outputs();
     job.outputs = command.outputs;
     job.timeout = std::chrono::seconds(std::clamp<uint32_t>(command.timeout_secs, 1, 3600));
+    const auto waiting = Clock::now();
     Slot slot(*this);
+    slot_wait_ms = ms_since(waiting);
     result = m_sandbox.run(job);
   } catch (const SandboxError& e) {
     m_log->error("job {} failed in the sandbox: {}", job_id, e.what());
@@ -281,6 +289,10 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
   reply.term_signal = result.term_signal;
   reply.stdout_data = std::move(result.stdout_data);
   reply.stderr_data = std::move(result.stderr_data);
+  reply.timings_ms = {{"receive", receive_ms},
+                      {"slot_wait", slot_wait_ms},
+                      {"setup", result.setup_time.count() / 1000.0},
+                      {"compile", result.command_time.count() / 1000.0}};
   std::vector<util::TarEntry> outputs;
   for (const auto& path : result.collected) {
     reply.outputs.push_back(path);

@@ -202,26 +202,38 @@ void DistClient::report_failure(const wire::AllocReply& alloc, const std::string
 
 RemoteOutcome DistClient::run(const RemoteJob& job, const fs::path& outputs_root,
                               std::chrono::milliseconds queue_wait) {
-  const auto start = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+  };
+  auto start = Clock::now();
   const wire::AllocReply alloc = allocate(job.toolchain_id, queue_wait);
-  spdlog::debug(
-      "job {} allocated on {} in {:.1f} ms", alloc.job_id, alloc.server_id,
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  const double alloc_ms = ms_since(start);
+  spdlog::debug("job {} allocated on {} in {:.1f} ms", alloc.job_id, alloc.server_id, alloc_ms);
   const Endpoint server = server_endpoint(alloc);
   try {
     RemoteOutcome outcome;
-    if (alloc.need_toolchain) {
+    double upload_ms = 0;
+    auto upload = [&] {
+      const auto upload_start = Clock::now();
       upload_toolchain(server, alloc, job.toolchain_id, job.toolchain_archive);
+      upload_ms += ms_since(upload_start);
+    };
+    if (alloc.need_toolchain) {
+      upload();
     }
+    start = Clock::now();
     if (!run_on_server(server, alloc, job, outputs_root, &outcome)) {
       // The scheduler thought the server had the toolchain, but it was evicted or the server
       // restarted: upload it and try once more (the job token is not spent by a 409).
-      upload_toolchain(server, alloc, job.toolchain_id, job.toolchain_archive);
+      upload();
+      start = Clock::now();
       if (!run_on_server(server, alloc, job, outputs_root, &outcome)) {
         throw DistFailure(FallbackReason::server_error,
                           "the server still lacks the toolchain after an upload");
       }
     }
+    outcome.timings_ms = {{"alloc", alloc_ms}, {"upload", upload_ms}, {"run", ms_since(start)}};
     if (outcome.result.term_signal != 0) {
       throw DistFailure(FallbackReason::remote_crash,
                         fmt::format("the compiler was killed by signal {} on {}",

@@ -395,6 +395,13 @@ std::string JobResult::to_json() const {
   o.set("stdout", base64(stdout_data));
   o.set("stderr", base64(stderr_data));
   o.set("outputs", to_array(outputs));
+  if (!timings_ms.empty()) {
+    Poco::JSON::Object::Ptr timings = new Poco::JSON::Object;
+    for (const auto& [phase, ms] : timings_ms) {
+      timings->set(phase, ms);
+    }
+    o.set("timings", timings);
+  }
   return stringify(o);
 }
 
@@ -406,6 +413,15 @@ JobResult JobResult::from_json(std::string_view text) {
   r.stdout_data = unbase64(required<std::string>(o, "stdout"), "stdout");
   r.stderr_data = unbase64(required<std::string>(o, "stderr"), "stderr");
   r.outputs = string_list(o, "outputs", true);
+  if (auto timings = o->getObject("timings")) {
+    for (const auto& phase : timings->getNames()) {
+      try {
+        r.timings_ms[phase] = timings->getValue<double>(phase);
+      } catch (const Poco::Exception&) {
+        throw WireError("field 'timings' holds a non-number");
+      }
+    }
+  }
   return r;
 }
 

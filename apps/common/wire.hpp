@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <istream>
+#include <map>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -151,6 +152,9 @@ struct JobResult {
   std::string stdout_data;  // base64 on the wire: compiler output need not be UTF-8
   std::string stderr_data;
   std::vector<std::string> outputs;  // job paths present in the following tar stream
+  // Where the build server spent the job's time, in ms: "receive" (the inputs), "setup" (the
+  // sandbox made ready), "compile" (the command). Optional: absent from older servers.
+  std::map<std::string, double> timings_ms;
   std::string to_json() const;
   static JobResult from_json(std::string_view text);
 };

@@ -80,8 +80,14 @@ class OverlaySandbox final : public Sandbox {
 
   SandboxResult run(const SandboxJob& job) override {
     try {
+      const auto start = std::chrono::steady_clock::now();
       std::unique_ptr<WarmSandbox> sandbox = pool().take(job.toolchain_id);
-      return sandbox->run(job);
+      const auto taken = std::chrono::steady_clock::now() - start;
+      SandboxResult result = sandbox->run(job);
+      // A sandbox made on the spot (none was ready) is setup time too.
+      result.setup_time += std::chrono::duration_cast<std::chrono::microseconds>(taken);
+      pool().retire(std::move(sandbox));  // its unmount (milliseconds) is not the job's
+      return result;
     } catch (const SandboxError&) {
       throw;
     } catch (const std::exception& e) {  // process and file-system errors: the sandbox failed

@@ -18,6 +18,31 @@ WarmPool::WarmPool(const SandboxSetup& setup, UnpackedToolchains& toolchains, si
   if (m_per_toolchain > 0) {
     m_filler = std::thread([this] { fill(); });
   }
+  m_reaper = std::thread([this] { reap(); });
+}
+
+void WarmPool::retire(std::unique_ptr<WarmSandbox> sandbox) {
+  sandbox->release_toolchain();
+  {
+    std::lock_guard lock(m_mutex);
+    m_retired.push_back(std::move(sandbox));
+  }
+  m_wake.notify_all();
+}
+
+void WarmPool::reap() {
+  std::unique_lock lock(m_mutex);
+  while (true) {
+    m_wake.wait(lock, [this] { return m_stopping || !m_retired.empty(); });
+    if (m_retired.empty()) {
+      return;  // stopping, and nothing left to tear down
+    }
+    std::unique_ptr<WarmSandbox> sandbox = std::move(m_retired.front());
+    m_retired.pop_front();
+    lock.unlock();
+    sandbox.reset();
+    lock.lock();
+  }
 }
 
 WarmPool::~WarmPool() {
@@ -31,6 +56,7 @@ WarmPool::~WarmPool() {
   if (m_filler.joinable()) {
     m_filler.join();
   }
+  m_reaper.join();  // after tearing down every retired sandbox
   // `ready` goes here, outside the lock: each sandbox ends its bwrap and thread.
 }
 

@@ -34,6 +34,9 @@ class WarmPool {
   void want(const std::string& toolchain_id);
   // A sandbox for `toolchain_id`: a ready one if there is one, else one made now.
   std::unique_ptr<WarmSandbox> take(const std::string& toolchain_id);
+  // A used sandbox: its toolchain is given back now, its teardown (an unmount waits for the
+  // kernel's RCU grace periods, milliseconds) happens on a background thread.
+  void retire(std::unique_ptr<WarmSandbox> sandbox);
   // Discards the ready sandboxes of `toolchain_id` and wants it no more (before its eviction).
   void drain(const std::string& toolchain_id);
   // How many are ready now (for tests and logs).
@@ -41,6 +44,7 @@ class WarmPool {
 
  private:
   void fill();
+  void reap();
   // A toolchain short of ready sandboxes, or "" (under m_mutex).
   std::string short_of_sandboxes_locked() const;
 
@@ -55,7 +59,9 @@ class WarmPool {
   // The toolchain the filler is making a sandbox for now (guarded by m_mutex).
   std::string m_building;
   std::map<std::string, std::deque<std::unique_ptr<WarmSandbox>>> m_ready;  // guarded
+  std::deque<std::unique_ptr<WarmSandbox>> m_retired;                       // guarded by m_mutex
   std::thread m_filler;
+  std::thread m_reaper;
 };
 
 }  // namespace sccache::sandbox_bwrap

@@ -100,7 +100,10 @@ bool send_all(int fd, std::string_view data) {
 }  // namespace
 
 WarmSandbox::WarmSandbox(const SandboxSetup& setup, ToolchainLeases::Lease lease)
-    : m_setup(setup), m_lease(std::move(lease)), m_dirs(setup.builds_dir, "") {
+    : m_setup(setup),
+      m_toolchain_id(lease.id()),
+      m_lease(std::move(lease)),
+      m_dirs(setup.builds_dir, "") {
   m_out = create_capture_file(m_dirs.path() / "stdout");
   m_err = create_capture_file(m_dirs.path() / "stderr");
   m_info = util::make_memfd("bwrap-info");
@@ -126,7 +129,7 @@ void WarmSandbox::hold_namespace(std::promise<void>& ready) {
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
       throw SandboxError(fmt::format("cannot make / private: {}", std::strerror(errno)));
     }
-    OverlayMount overlay({fs::path(m_lease.handle())}, m_dirs.upper(), m_dirs.work(),
+    OverlayMount overlay({fs::path(m_lease->handle())}, m_dirs.upper(), m_dirs.work(),
                          m_dirs.target());
     m_root = open_root(m_dirs.target());
 
@@ -181,6 +184,12 @@ void WarmSandbox::hold_namespace(std::promise<void>& ready) {
   }
 }
 
+void WarmSandbox::release_toolchain() {
+  if (m_bwrap && m_bwrap->wait_for(std::chrono::milliseconds(0))) {
+    m_lease.reset();  // bwrap and the job are gone: nothing reads the toolchain through the mount
+  }
+}
+
 bool WarmSandbox::alive() {
   return m_bwrap && !m_used && !m_bwrap->wait_for(std::chrono::milliseconds(0));
 }
@@ -213,6 +222,7 @@ SandboxResult WarmSandbox::run(const SandboxJob& job) {
       m_setup.logger->debug("job {}: {}", m_dirs.name(), e.what());
     }
   }
+  const auto command_start = std::chrono::steady_clock::now();
   const std::string message = command_message(job, cwd);
   if (!send_all(m_command.get(), message)) {
     throw SandboxError("the sandbox ended before its job started (bwrap: " +
@@ -238,6 +248,9 @@ SandboxResult WarmSandbox::run(const SandboxJob& job) {
                                    job.timeout.count()));
   }
   SandboxResult result;
+  result.command_time = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - command_start);
+  result.setup_time = std::chrono::duration_cast<std::chrono::microseconds>(command_start - start);
   result.stdout_data = read_job_stream(m_out.get(), "stdout");
   result.stderr_data = read_job_stream(m_err.get(), "stderr");
   if (got == sizeof exec_error) {

@@ -53,17 +53,21 @@ class WarmSandbox {
   WarmSandbox(const WarmSandbox&) = delete;
   WarmSandbox& operator=(const WarmSandbox&) = delete;
 
-  const std::string& toolchain_id() const { return m_lease.id(); }
+  const std::string& toolchain_id() const { return m_toolchain_id; }
   // Whether it still waits for a job (its bwrap may have been killed meanwhile).
   bool alive();
   // `job.toolchain_id` must be this sandbox's.
   SandboxResult run(const SandboxJob& job);
+  // After run(): gives the toolchain back (nothing runs on it any more; the overlay that still
+  // names it is unmounted by the destructor), so an eviction need not wait for the teardown.
+  void release_toolchain();
 
  private:
   void hold_namespace(std::promise<void>& ready);
 
   const SandboxSetup& m_setup;
-  ToolchainLeases::Lease m_lease;
+  const std::string m_toolchain_id;
+  std::optional<ToolchainLeases::Lease> m_lease;
   OverlayDirs m_dirs;
   util::UniqueFd m_out;
   util::UniqueFd m_err;

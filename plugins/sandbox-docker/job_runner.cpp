@@ -42,8 +42,12 @@ SandboxResult run_job(const JobContext& context, const std::string& image, const
             ? context.pool.take(job.toolchain_id, image)
             : ContainerPool::Taken{context.engine.launch_container(image, job.toolchain_id), false};
     const std::string id = taken.container.id;
+    const auto taken_at = Clock::now();
     try {
       SandboxResult result = run_in(*taken.container.connection, context, job, paths, deadline);
+      result.setup_time = std::chrono::duration_cast<std::chrono::microseconds>(taken_at - start);
+      result.command_time =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - taken_at);
       context.pool.discard(id);
       context.logger->debug(
           "job in container {}: exit {} (signal {}) in {} ms, {} of {} outputs collected{}",

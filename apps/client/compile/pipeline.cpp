@@ -1,9 +1,8 @@
 #include "client/compile/pipeline.hpp"
 
+#include <chrono>
 #include <fcntl.h>
 #include <sys/stat.h>
-
-#include <chrono>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -47,11 +46,16 @@ class PhaseTimer {
                           std::chrono::duration<double, std::milli>(now - m_last).count());
     m_last = now;
   }
-  const std::string& text() const { return m_text; }
+  // A phase measured elsewhere (inside "remote").
+  void add(std::string_view phase, double ms) { m_detail += fmt::format(" {} {:.1f}", phase, ms); }
+  std::string text() const {
+    return m_text + (m_detail.empty() ? "" : " (" + m_detail.substr(1) + ")");
+  }
 
  private:
   Clock::time_point m_last = Clock::now();
   std::string m_text;
+  std::string m_detail;
 };
 
 // A scratch directory for one job's outputs, removed with it.
@@ -126,6 +130,12 @@ CompileReply compile_remotely(const PlannedCompile& planned, const CompileReques
   timer.mark("remote");
   RemoteOutcome& outcome = *execution.outcome;
   const std::string server = outcome.server_id;
+  for (const auto& [phase, ms] : outcome.timings_ms) {
+    timer.add(phase, ms);
+  }
+  for (const auto& [phase, ms] : outcome.result.timings_ms) {
+    timer.add("server." + phase, ms);
+  }
   CompileReply reply = deliver(planned, std::move(unit.diagnostics), std::move(outcome), request);
   const uint64_t ms = elapsed_ms(start);
   timer.mark("outputs");

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct RemoteOutcome {
   wire::JobResult result;
   // Where the outputs were extracted: job path /a/b.o is at outputs_root/a/b.o.
   std::filesystem::path outputs_root;
+  // Where the time went, as this side saw it, in ms: "alloc" (the scheduler), "upload" (the
+  // toolchain, when the server lacked it), "run" (the job request and its reply).
+  std::map<std::string, double> timings_ms;
 };
 
 // Threads: run() may be called from many threads at once.

@@ -17,7 +17,8 @@
 // SDK's toolchain bookkeeping, sccache/toolchain_leases.hpp); 5 = ConfigKey tables
 // (sccache/config_keys.hpp): ConfigSection::reject_unknown_keys takes a table's declared keys
 // instead of a list of names; 6 = typed error replies (ErrorReply, error_reply_json) and
-// ClientOptions::ca_file and ca_dir (sccache/transport.hpp).
+// ClientOptions::ca_file and ca_dir (sccache/transport.hpp), SandboxResult::setup_time and
+// command_time.
 #ifndef SCCACHE_PLUGIN_ABI_H
 #define SCCACHE_PLUGIN_ABI_H
 

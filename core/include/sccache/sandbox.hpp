@@ -59,6 +59,10 @@ struct SandboxResult {
   std::string stdout_data;
   std::string stderr_data;
   std::vector<std::string> collected;  // absolute job paths found and copied into outputs_root
+  // Where run() spent its time: making the sandbox ready for this job (inputs placed, a
+  // sandbox started if none was ready), and the command itself. For logs and metrics.
+  std::chrono::microseconds setup_time{0};
+  std::chrono::microseconds command_time{0};
 };
 
 // Threads: all methods are thread-safe; run() may be called concurrently for different jobs.

@@ -3,6 +3,7 @@
 
 #include "plugins/sandbox_bwrap/sandbox_fixture.hpp"
 #include "plugins/sandbox_conformance/conformance.hpp"
+#include "support/test_support.hpp"
 
 namespace sccache::test::conformance {
 namespace fs = std::filesystem;
@@ -20,16 +21,21 @@ class OverlayUnderTest : public FixtureUnderTest<bwrap::TestSandbox> {
     }
     return count;
   }
-  // Job directories are removed in the background once a job is done; what stays are the
-  // sandboxes made ahead for jobs to come, which never ran one (no "job" file).
+  // A used sandbox is torn down in the background (its unmount, then its directory), soon
+  // after its job; what stays are the sandboxes made ahead for jobs to come, which never ran
+  // one (no "job" file).
   bool finished_jobs_cleaned_up() const override {
-    sccache::flush_deferred_removals();
-    for (const auto& entry : fs::directory_iterator(fixture().build_dir() / "builds")) {
-      if (!entry.is_directory() || fs::exists(entry.path() / "job")) {
-        return false;
-      }
-    }
-    return true;
+    return wait_until(
+        [&] {
+          sccache::flush_deferred_removals();
+          for (const auto& entry : fs::directory_iterator(fixture().build_dir() / "builds")) {
+            if (!entry.is_directory() || fs::exists(entry.path() / "job")) {
+              return false;
+            }
+          }
+          return true;
+        },
+        std::chrono::seconds(10));
   }
   // bubblewrap reports a job killed by signal N as exit code 128 + N.
   bool tells_high_exit_codes_from_signals() const override { return false; }
