@@ -4,6 +4,7 @@
 // or the docker builder with SCCACHE_TEST_BUILDER=docker (ctest runs both: test_distributed and
 // test_distributed_docker). Failures and restarts: test_distributed_failures.cpp.
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -282,4 +283,65 @@ TEST_CASE("CMake's compiler launcher builds a C++ project through the cluster") 
   auto stats = stats_json(cluster, config);
   CHECK(stats->getValue<uint64_t>("remote_compiles") == 3);
   CHECK(stats->getObject("local_fallbacks")->size() == 0);
+}
+
+namespace {
+
+// The TCP connections `pid` holds to 127.0.0.1:`port`, as their local ports (from /proc).
+std::set<unsigned> connections_to(int pid, unsigned port) {
+  std::set<std::string> inodes;
+  for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    std::error_code ec;
+    const std::string target = fs::read_symlink(fd.path(), ec).string();
+    if (target.rfind("socket:[", 0) == 0) {
+      inodes.insert(target.substr(8, target.size() - 9));
+    }
+  }
+  std::set<unsigned> local_ports;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::istringstream in(read_file(table));
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
+      const unsigned remote_port = std::stoul(remote.substr(remote.find(':') + 1), nullptr, 16);
+      if (state == "01" && remote_port == port && inodes.count(inode) != 0) {  // ESTABLISHED
+        local_ports.insert(std::stoul(local.substr(local.find(':') + 1), nullptr, 16));
+      }
+    }
+  }
+  return local_ports;
+}
+
+}  // namespace
+
+TEST_CASE("the local server keeps its connections: no new TCP or TLS handshake per job") {
+  Cluster cluster;
+  const fs::path config = start_one_server(cluster);
+  const fs::path dir = cluster.dir() / "reuse";
+  write_file(dir / "a.c", "int a(int x) { return x + 1; }\n");
+  REQUIRE(cluster.sccache_in(dir, {"gcc", "-c", "a.c", "-o", "a0.o"}, config).exit_code == 0);
+  const char* socket = std::getenv("SCCACHE_SERVER_UDS");
+  REQUIRE(socket != nullptr);
+  const int pid = std::stoi(read_file(std::string(socket) + ".pid"));
+  const unsigned scheduler_port = cluster.scheduler_port();
+  const std::string server = cluster.server_id(0);
+  const unsigned server_port = std::stoul(server.substr(server.rfind(':') + 1));
+  const auto to_scheduler = connections_to(pid, scheduler_port);
+  const auto to_server = connections_to(pid, server_port);
+  CHECK(to_scheduler.size() == 1);
+  CHECK(to_server.size() == 1);
+  for (int i = 1; i <= 5; ++i) {
+    REQUIRE(
+        cluster.sccache_in(dir, {"gcc", "-c", "a.c", "-o", "a" + std::to_string(i) + ".o"}, config)
+            .exit_code == 0);
+  }
+  // The same connections, still: every job reused them.
+  CHECK(connections_to(pid, scheduler_port) == to_scheduler);
+  CHECK(connections_to(pid, server_port) == to_server);
+  auto stats = stats_json(cluster, config);
+  CHECK(stats->getValue<uint64_t>("remote_compiles") == 6);
 }
