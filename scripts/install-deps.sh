@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev catch2
   bubblewrap zstd curl ca-certificates sudo procps bc dpkg-dev clang binutils make
   docker.io # the docker builder ([builder] type = "docker"); scripts/start-dockerd.sh starts it
+  redis-server # the Redis cache tests (test_redis_store) run a real one
 )
 
 missing=()

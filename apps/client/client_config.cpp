@@ -9,13 +9,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// [cache] and server_startup_timeout_ms belong to upstream's local cache and daemon; they are
-// accepted so one config serves both, and have no effect here.
+// server_startup_timeout_ms belongs to upstream's daemon start; it is accepted so one config
+// serves both, and has no effect here (SCCACHE_SERVER_TIMEOUT is ours).
 constexpr ConfigKey k_root_keys[] = {
     {"dist", ConfigValueType::table, "none: dist disabled",
      "distributed compilation: the keys below"},
-    {"cache", ConfigValueType::table, "",
-     "accepted for compatibility with upstream's client; no effect"},
+    {"cache", ConfigValueType::table, "on, in `~/.cache/sccache`",
+     "the compile cache: [cache.disk] and [cache.redis] (see [the compile "
+     "cache](#the-compile-cache))"},
+    {"basedirs", ConfigValueType::string_array, "`[]`",
+     "upstream's place for `cache.basedirs` (either works)"},
     {"plugin_dir", ConfigValueType::path_or_paths, "", "searched first for plugins"},
     {"server_startup_timeout_ms", ConfigValueType::integer, "",
      "accepted for compatibility with upstream's client; no effect"},
@@ -136,6 +139,7 @@ ClientConfig read_client_config(const fs::path& path, const Environment& env) {
     config.cache_dir = default_cache_dir(env);
     config.ca_file = fs::path(env.get_nonempty("SSL_CERT_FILE").value_or(""));
     config.ca_dir = fs::path(env.get_nonempty("SSL_CERT_DIR").value_or(""));
+    config.cache = cache::read_cache_config(std::nullopt, env);
     return config;
   }
   return read_client_config(load_config_document(path), env);
@@ -153,6 +157,7 @@ ClientConfig read_client_config(ConfigDocument document, const Environment& env)
   const ConfigSection root = document.section();
   root.reject_unknown_keys(k_root_keys);
   config.plugin_dirs = read_plugin_dirs(root);
+  config.cache = cache::read_cache_config(root, env);
   if (auto dist = root.get_table("dist")) {
     dist->reject_unknown_keys(k_dist_keys);
     if (dist->contains("scheduler_addr") || dist->contains("scheduler_url")) {

@@ -12,6 +12,7 @@
 
 #include "sccache/config_keys.hpp"
 
+#include "client/cache/cache_config.hpp"
 #include "common/config_document.hpp"
 #include "common/environment.hpp"
 #include "common/net_address.hpp"
@@ -44,6 +45,8 @@ struct ClientConfig {
   // the config was read for (empty: OpenSSL's defaults).
   std::filesystem::path ca_file;
   std::filesystem::path ca_dir;
+  // The compile cache: [cache] and SCCACHE_DIR, SCCACHE_CACHE_SIZE, SCCACHE_REDIS_*, ...
+  cache::CacheConfig cache;
 };
 
 // Where the client config lives: $SCCACHE_CONF, else $XDG_CONFIG_HOME/sccache/config, else

@@ -23,10 +23,16 @@ CommandResult run_command(const std::string& name, const std::vector<std::string
   std::ostringstream err;
   if (name == "--show-stats" || name == "-s" || name == "--stop-server") {
     ClientStats stats = context.stats().snapshot();
+    std::optional<CacheDescription> cache;
+    if (cache::CompileCache* compile_cache = context.cache()) {
+      cache = CacheDescription{
+          compile_cache->location(), compile_cache->disk().size(), compile_cache->disk().max_size(),
+          compile_cache->config().direct_mode, compile_cache->config().basedirs};
+    }
     if (wants_json(args)) {
-      out << stats_to_json(stats) << "\n";
+      out << stats_to_json(stats, cache ? &*cache : nullptr) << "\n";
     } else {
-      print_stats_text(stats, out);
+      print_stats_text(stats, out, cache ? &*cache : nullptr);
     }
   } else if (name == "--zero-stats" || name == "-z") {
     context.stats().zero();

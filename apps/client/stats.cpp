@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
@@ -50,6 +51,9 @@ std::string read_all(int fd) {
 
 }  // namespace
 
+uint64_t ClientStats::total_not_cached() const {
+  return sum(not_cached);
+}
 uint64_t ClientStats::total_fallbacks() const {
   return sum(local_fallbacks);
 }
@@ -57,7 +61,7 @@ uint64_t ClientStats::total_not_distributed() const {
   return sum(not_distributed);
 }
 
-std::string stats_to_json(const ClientStats& s) {
+std::string stats_to_json(const ClientStats& s, const CacheDescription* cache) {
   Poco::JSON::Object o;
   o.set("compile_requests", s.compile_requests);
   o.set("remote_compiles", s.remote_compiles);
@@ -68,6 +72,29 @@ std::string stats_to_json(const ClientStats& s) {
   o.set("remote_time_ms", s.remote_time_ms);
   o.set("local_compiles", s.local_compiles);
   o.set("local_time_ms", s.local_time_ms);
+  o.set("cache_hits", s.cache_hits());
+  o.set("cache_hits_direct", s.cache_hits_direct);
+  o.set("cache_hits_preprocessed", s.cache_hits_preprocessed);
+  o.set("cache_hits_remote", s.cache_hits_remote);
+  o.set("cache_misses", s.cache_misses);
+  o.set("cache_timeouts", s.cache_timeouts);
+  o.set("cache_read_errors", s.cache_read_errors);
+  o.set("cache_write_errors", s.cache_write_errors);
+  o.set("cache_writes", s.cache_writes);
+  o.set("forced_recaches", s.forced_recaches);
+  o.set("not_cached", to_object(s.not_cached));
+  o.set("cache_hit_time_ms", s.cache_hit_time_ms);
+  if (cache) {
+    o.set("cache_location", cache->location);
+    o.set("cache_size", cache->size);
+    o.set("max_cache_size", cache->max_size);
+    o.set("use_direct_mode", cache->direct_mode);
+    Poco::JSON::Array dirs;
+    for (const auto& dir : cache->basedirs) {
+      dirs.add(dir);
+    }
+    o.set("basedirs", dirs);
+  }
   std::ostringstream out;
   o.stringify(out);
   return out.str();
@@ -91,6 +118,17 @@ ClientStats stats_from_json(const std::string& text) {
     s.remote_time_ms = number("remote_time_ms");
     s.local_compiles = number("local_compiles");
     s.local_time_ms = number("local_time_ms");
+    s.cache_hits_direct = number("cache_hits_direct");
+    s.cache_hits_preprocessed = number("cache_hits_preprocessed");
+    s.cache_hits_remote = number("cache_hits_remote");
+    s.cache_misses = number("cache_misses");
+    s.cache_timeouts = number("cache_timeouts");
+    s.cache_read_errors = number("cache_read_errors");
+    s.cache_write_errors = number("cache_write_errors");
+    s.cache_writes = number("cache_writes");
+    s.forced_recaches = number("forced_recaches");
+    s.not_cached = from_object(o->getObject("not_cached"));
+    s.cache_hit_time_ms = number("cache_hit_time_ms");
   } catch (const std::exception&) {
     // A damaged stats file starts over rather than failing compiles: all of it, not the counts
     // read before the damage.
@@ -142,7 +180,22 @@ void StatsFile::zero() {
   update([](ClientStats& stats) { stats = ClientStats{}; });
 }
 
-void print_stats_text(const ClientStats& s, std::ostream& out) {
+namespace {
+
+std::string human_size(uint64_t bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} bytes", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
+}
+
+}  // namespace
+
+void print_stats_text(const ClientStats& s, std::ostream& out, const CacheDescription* cache) {
   auto line = [&](std::string_view label, auto value) {
     out << fmt::format("{:<40}{:>12}\n", label, value);
   };
@@ -150,6 +203,25 @@ void print_stats_text(const ClientStats& s, std::ostream& out) {
     return count == 0 ? std::string("-") : fmt::format("{:.3f} s", total_ms / 1000.0 / count);
   };
   line("Compile requests", s.compile_requests);
+  line("Cache hits", s.cache_hits());
+  line("  Direct (no preprocessor)", s.cache_hits_direct);
+  line("  Preprocessed", s.cache_hits_preprocessed);
+  line("  From Redis", s.cache_hits_remote);
+  line("Cache misses", s.cache_misses);
+  const uint64_t lookups = s.cache_hits() + s.cache_misses;
+  line("Cache hits rate",
+       lookups == 0 ? std::string("-")
+                    : fmt::format("{:.2f} %", 100.0 * static_cast<double>(s.cache_hits()) /
+                                                  static_cast<double>(lookups)));
+  line("Cache timeouts", s.cache_timeouts);
+  line("Cache read errors", s.cache_read_errors);
+  line("Forced recaches", s.forced_recaches);
+  line("Cache write errors", s.cache_write_errors);
+  line("Cache writes", s.cache_writes);
+  line("Non-cacheable calls", s.total_not_cached());
+  for (const auto& [reason, count] : s.not_cached) {
+    line("  " + reason, count);
+  }
   line("Remote compiles", s.remote_compiles);
   for (const auto& [server, count] : s.remote_by_server) {
     line("  " + server, count);
@@ -165,6 +237,19 @@ void print_stats_text(const ClientStats& s, std::ostream& out) {
   }
   line("Average remote compile time", average(s.remote_time_ms, s.remote_compiles));
   line("Average local compile time", average(s.local_time_ms, s.local_compiles));
+  line("Average cache hit", average(s.cache_hit_time_ms, s.cache_hits()));
+  if (cache) {
+    out << "\n";
+    out << fmt::format("{:<40}{}\n", "Cache location", cache->location);
+    out << fmt::format("{:<40}{}\n", "Use direct mode?", cache->direct_mode ? "yes" : "no");
+    std::string dirs;
+    for (const auto& dir : cache->basedirs) {
+      dirs += (dirs.empty() ? "" : ", ") + dir;
+    }
+    out << fmt::format("{:<40}{}\n", "Base directories", dirs.empty() ? "(none)" : dirs);
+    line("Cache size", human_size(cache->size));
+    line("Max cache size", human_size(cache->max_size));
+  }
 }
 
 }  // namespace sccache

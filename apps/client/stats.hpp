@@ -7,6 +7,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace sccache {
 
@@ -21,6 +22,21 @@ struct ClientStats {
   uint64_t local_compiles = 0;  // fallbacks and non-distributed calls run locally
   uint64_t local_time_ms = 0;
 
+  // The compile cache (upstream's rows).
+  uint64_t cache_hits_direct = 0;        // direct mode: no preprocessor ran
+  uint64_t cache_hits_preprocessed = 0;  // found by the preprocessed unit
+  uint64_t cache_hits_remote = 0;        // ... of the hits, found in Redis (not on disk)
+  uint64_t cache_misses = 0;
+  uint64_t cache_timeouts = 0;
+  uint64_t cache_read_errors = 0;  // unreadable or damaged entries, and store failures
+  uint64_t cache_write_errors = 0;
+  uint64_t cache_writes = 0;
+  uint64_t forced_recaches = 0;                // SCCACHE_RECACHE
+  std::map<std::string, uint64_t> not_cached;  // reason -> count
+  uint64_t cache_hit_time_ms = 0;              // request to reply, of every hit
+
+  uint64_t cache_hits() const { return cache_hits_direct + cache_hits_preprocessed; }
+  uint64_t total_not_cached() const;
   uint64_t total_fallbacks() const;
   uint64_t total_not_distributed() const;
 };
@@ -51,8 +67,18 @@ class StatsFile {
   int m_lock_fd = -1;
 };
 
-void print_stats_text(const ClientStats& stats, std::ostream& out);
-std::string stats_to_json(const ClientStats& stats);
+// What --show-stats says about the cache beside the counts.
+struct CacheDescription {
+  std::string location;  // "Local disk: \"...\"" (", Redis: redis://host:port/db")
+  uint64_t size = 0;
+  uint64_t max_size = 0;
+  bool direct_mode = true;
+  std::vector<std::string> basedirs;
+};
+
+void print_stats_text(const ClientStats& stats, std::ostream& out,
+                      const CacheDescription* cache = nullptr);
+std::string stats_to_json(const ClientStats& stats, const CacheDescription* cache = nullptr);
 ClientStats stats_from_json(const std::string& text);
 
 }  // namespace sccache

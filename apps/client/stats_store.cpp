@@ -22,6 +22,17 @@ void add_stats(ClientStats& total, const ClientStats& delta) {
   total.remote_time_ms += delta.remote_time_ms;
   total.local_compiles += delta.local_compiles;
   total.local_time_ms += delta.local_time_ms;
+  total.cache_hits_direct += delta.cache_hits_direct;
+  total.cache_hits_preprocessed += delta.cache_hits_preprocessed;
+  total.cache_hits_remote += delta.cache_hits_remote;
+  total.cache_misses += delta.cache_misses;
+  total.cache_timeouts += delta.cache_timeouts;
+  total.cache_read_errors += delta.cache_read_errors;
+  total.cache_write_errors += delta.cache_write_errors;
+  total.cache_writes += delta.cache_writes;
+  total.forced_recaches += delta.forced_recaches;
+  add_counts(total.not_cached, delta.not_cached);
+  total.cache_hit_time_ms += delta.cache_hit_time_ms;
 }
 
 void StatsStore::flush() {

@@ -5,6 +5,7 @@
 // secret or a token. Clients also reach the scheduler over https through a TLS proxy.
 #include <signal.h>
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
@@ -82,8 +83,14 @@ struct JwtCluster {
     return http_call(cluster.scheduler_port(), method, path,
                      {.body = body, .authorization = authorization});
   }
+  // False while the scheduler is not listening yet (a refused connection), as well as when it
+  // does not accept the token.
   bool serving() {
-    return scheduler_call("GET", "/api/v2/status", "Bearer " + rsa_token).status == 200;
+    try {
+      return scheduler_call("GET", "/api/v2/status", "Bearer " + rsa_token).status == 200;
+    } catch (const Poco::Exception&) {
+      return false;
+    }
   }
 
  private:

@@ -7,18 +7,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "util/fs.hpp"
-#include "util/random.hpp"
-
-#include "client/compile/deliver.hpp"
-#include "client/compile/execute.hpp"
+#include "client/cache/cache_key.hpp"
+#include "client/cache/include_list.hpp"
+#include "client/cache/manifest.hpp"
+#include "client/compile/cache_stage.hpp"
+#include "client/compile/local_compile.hpp"
 #include "client/compile/plan.hpp"
 #include "client/compile/preprocess.hpp"
-#include "client/compile/remote_job.hpp"
+#include "client/compile/remote_compile.hpp"
 #include "client/dist_client.hpp"
 #include "client/fallback_reason.hpp"
 #include "client/toolchain/toolchain.hpp"
-#include "common/host_cpus.hpp"
 
 namespace sccache {
 namespace fs = std::filesystem;
@@ -28,48 +27,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Cause = CompileReply::LocalCause;
 
-// How long a compile waits in the scheduler's queue when neither the cluster nor this machine
-// has a free slot, before compiling locally anyway.
-constexpr std::chrono::seconds k_queue_wait{60};
-
 uint64_t elapsed_ms(Clock::time_point since) {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
 }
-
-// Phase timings for SCCACHE_LOG=debug: where a remote compile's time goes.
-class PhaseTimer {
- public:
-  void mark(std::string_view phase) {
-    const auto now = Clock::now();
-    m_text += fmt::format(" {} {:.1f}", phase,
-                          std::chrono::duration<double, std::milli>(now - m_last).count());
-    m_last = now;
-  }
-  // A phase measured elsewhere (inside "remote").
-  void add(std::string_view phase, double ms) { m_detail += fmt::format(" {} {:.1f}", phase, ms); }
-  std::string text() const {
-    return m_text + (m_detail.empty() ? "" : " (" + m_detail.substr(1) + ")");
-  }
-
- private:
-  Clock::time_point m_last = Clock::now();
-  std::string m_text;
-  std::string m_detail;
-};
-
-// A scratch directory for one job's outputs, removed with it.
-class OutputsDir {
- public:
-  explicit OutputsDir(const fs::path& parent) : m_path(parent / util::random_hex(8)) {
-    fs::create_directories(m_path);
-  }
-  ~OutputsDir() { util::remove_tree(m_path); }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
 
 CompileReply local(const PlannedCompile& planned, Cause cause, std::string reason,
                    std::string warning = {}) {
@@ -77,78 +38,204 @@ CompileReply local(const PlannedCompile& planned, Cause cause, std::string reaso
                              std::move(warning));
 }
 
-// The remote path, from a distributable plan to a reply; DistFailure for what the cluster could
-// not do.
-CompileReply compile_remotely(const PlannedCompile& planned, const CompileRequest& request,
-                              ClientContext& context) {
-  const auto start = Clock::now();
-  PhaseTimer timer;
-  const ClientConfig& config = context.config();
-  const fs::path client_dir = config.cache_dir / "client";
-  std::optional<toolchain::Toolchain> toolchain;
+// The cluster's attempt (when configured), else a local compile the caller runs.
+CompileReply compile_uncached(const PlannedCompile& planned, const CompileRequest& request,
+                              ClientContext& context, PreprocessedUnit* unit = nullptr) {
+  if (!planned.distributable) {
+    return local(planned, Cause::not_distributable, planned.local_reason);
+  }
   try {
-    toolchain = context.toolchain_for(planned.compiler);
-  } catch (const toolchain::ToolchainTooLarge& e) {
-    throw DistFailure(FallbackReason::toolchain_too_large, e.what());
-  } catch (const std::exception& e) {
-    throw DistFailure(FallbackReason::toolchain_packaging, e.what());
-  }
-  if (!toolchain) {
-    return local(planned, Cause::not_distributable, "no_dist");
-  }
-  timer.mark("toolchain");
-  PreprocessedUnit unit = preprocess(planned, request);
-  if (unit.exit_code != 0) {
-    // The code does not preprocess: let the real compiler say so, exactly as it would.
-    return local(planned, Cause::not_distributable, "preprocessor_error");
-  }
-  timer.mark("preprocess");
-  RemoteJob job =
-      make_remote_job(planned, unit.job_path, std::move(unit.text), *toolchain, request);
-  OutputsDir outputs(client_dir / "tmp");
-  RemoteExecutor& cluster = context.cluster();
-  timer.mark("setup");
-  Execution execution;
-  try {
-    execution = execute_remote(
-        cluster, job, outputs.path(),
-        [&] { return LocalSlot::try_acquire(client_dir / "slots", usable_cpus()); }, k_queue_wait);
+    return compile_remotely(planned, request, context, unit);
   } catch (const DistFailure& failure) {
-    if (failure.toolchain_corrupt() && toolchain->archive.parent_path() == client_dir / "tc") {
-      // Our cached archive is damaged (a path_override archive is the user's, and stays): drop
-      // it so the next compile packages afresh.
-      std::error_code ec;
-      fs::remove(toolchain->archive, ec);
-    }
-    throw;
+    std::string reason(to_string(failure.reason()));
+    return local(
+        planned, Cause::fallback, reason,
+        failure.reason() == FallbackReason::no_capacity
+            ? ""
+            : fmt::format("sccache: warning: compiling locally: {} ({})", reason, failure.what()));
+  } catch (const std::exception& e) {
+    return local(planned, Cause::fallback, "client_error",
+                 fmt::format("sccache: warning: compiling locally: {}", e.what()));
   }
-  if (!execution.outcome) {  // the cluster is full and this machine has a free CPU
-    CompileReply reply = local(planned, Cause::fallback, "no_capacity");
-    reply.slot = std::move(execution.local_slot);
+}
+
+// A compile whose result the cache keeps: a run_locally answer becomes a compile run here, so
+// its outputs can be stored. `stored_ok` says whether the reply's outputs are the bytes a local
+// compile gives (a remote object with -g is not: its debug info differs).
+CompileReply compile_for_cache(const PlannedCompile& planned, const CompileRequest& request,
+                               ClientContext& context, PreprocessedUnit& unit, bool* storable) {
+  CompileReply reply = compile_uncached(planned, request, context, &unit);
+  *storable = true;
+  if (reply.kind == CompileReply::Kind::compiled) {
+    // compiled remotely
+    *storable = !cache::records_paths(
+        std::vector<std::string>(planned.argv.begin() + 1, planned.argv.end()));
     return reply;
   }
-  timer.mark("remote");
-  RemoteOutcome& outcome = *execution.outcome;
-  const std::string server = outcome.server_id;
-  for (const auto& [phase, ms] : outcome.timings_ms) {
-    timer.add(phase, ms);
+  if (reply.reason == "preprocessor_error") {
+    return reply;  // the compiler's own words, from the wrapper
   }
-  for (const auto& [phase, ms] : outcome.result.timings_ms) {
-    timer.add("server." + phase, ms);
-  }
-  CompileReply reply = deliver(planned, std::move(unit.diagnostics), std::move(outcome), request);
-  const uint64_t ms = elapsed_ms(start);
-  timer.mark("outputs");
-  spdlog::debug("remote compile on {} in {} ms:{}", server, ms, timer.text());
+  const auto start = Clock::now();
+  std::string warning = reply.warning;
+  std::optional<LocalSlot> slot = std::move(reply.slot);
+  CompileReply here = compile_here(planned, request);
   context.stats().update([&](ClientStats& s) {
     s.compile_requests++;
-    s.remote_compiles++;
-    s.remote_by_server[server]++;
-    if (reply.exit_code != 0) {
-      s.remote_compile_errors++;
-    }
-    s.remote_time_ms += ms;
+    s.local_compiles++;
+    (reply.cause == Cause::fallback ? s.local_fallbacks : s.not_distributed)[reply.reason]++;
+    s.local_time_ms += elapsed_ms(start);
   });
+  here.warning = std::move(warning);
+  return here;
+}
+
+CompileReply hit_reply(const cache::Lookup& lookup, const PlannedCompile& planned,
+                       const CompileRequest& request, ClientContext& context, bool direct,
+                       Clock::time_point start) {
+  CompileReply reply = replay(cache::decode_result(lookup.bytes), planned, request, direct);
+  context.stats().update([&](ClientStats& s) {
+    s.compile_requests++;
+    (direct ? s.cache_hits_direct : s.cache_hits_preprocessed)++;
+    s.cache_hits_remote += lookup.from_remote ? 1 : 0;
+    s.cache_read_errors += lookup.read_errors;
+    s.cache_timeouts += lookup.timeouts;
+    s.cache_hit_time_ms += elapsed_ms(start);
+  });
+  spdlog::debug("cache hit ({}{}) in {} ms", direct ? "direct" : "preprocessed",
+                lookup.from_remote ? ", from Redis" : "", elapsed_ms(start));
+  return reply;
+}
+
+// Looks `key` up; a hit that does not decode or cannot be written out is removed, counted, and
+// treated as a miss.
+std::optional<CompileReply> try_hit(cache::CompileCache& cache, const std::string& key,
+                                    const PlannedCompile& planned, const CompileRequest& request,
+                                    ClientContext& context, bool direct, Clock::time_point start) {
+  cache::Lookup lookup = cache.get(key);
+  if (!lookup.hit) {
+    if (lookup.read_errors || lookup.timeouts) {
+      spdlog::warn("compile cache: {}", lookup.error);
+      context.stats().update([&](ClientStats& s) {
+        s.cache_read_errors += lookup.read_errors;
+        s.cache_timeouts += lookup.timeouts;
+      });
+    }
+    return std::nullopt;
+  }
+  try {
+    return hit_reply(lookup, planned, request, context, direct, start);
+  } catch (const std::exception& e) {
+    spdlog::warn("compile cache: entry {} unusable, removed: {}", key, e.what());
+    cache.remove(key);
+    context.stats().update([](ClientStats& s) { s.cache_read_errors++; });
+    return std::nullopt;
+  }
+}
+
+// The direct-mode lookup: the manifest under `direct_key`, then the result it points at.
+std::optional<CompileReply> try_direct_hit(cache::CompileCache& cache,
+                                           const std::string& direct_key,
+                                           const PlannedCompile& planned,
+                                           const CompileRequest& request, ClientContext& context,
+                                           Clock::time_point start) {
+  cache::Lookup found = cache.get(direct_key);
+  if (!found.hit) {
+    return std::nullopt;
+  }
+  std::optional<std::string> result_key;
+  try {
+    result_key = cache::decode_manifest(found.bytes).find(cache.digests());
+  } catch (const cache::CorruptEntry& e) {
+    spdlog::warn("compile cache: manifest {} damaged, removed: {}", direct_key, e.what());
+    cache.remove(direct_key);
+    context.stats().update([](ClientStats& s) { s.cache_read_errors++; });
+    return std::nullopt;
+  }
+  if (!result_key) {
+    return std::nullopt;
+  }
+  return try_hit(cache, *result_key, planned, request, context, /*direct=*/true, start);
+}
+
+void count_store(ClientContext& context, const cache::Store& store) {
+  if (store.write_errors || store.timeouts) {
+    spdlog::warn("compile cache: cannot store: {}", store.error);
+  }
+  context.stats().update([&](ClientStats& s) {
+    s.cache_write_errors += store.write_errors;
+    s.cache_timeouts += store.timeouts;
+  });
+}
+
+void count_not_cached(ClientContext& context, const std::string& reason) {
+  context.stats().update([&](ClientStats& s) { s.not_cached[reason]++; });
+}
+
+CompileReply compile_cached(const PlannedCompile& planned, const CompileRequest& request,
+                            ClientContext& context, cache::CompileCache& cache) {
+  const auto start = Clock::now();
+  const bool recache = request.env("SCCACHE_RECACHE").has_value();
+  const std::optional<cache::KeyInputs> inputs = key_inputs(planned, request, cache);
+  if (!inputs) {
+    count_not_cached(context, "compiler_unreadable");
+    return compile_uncached(planned, request, context);
+  }
+  std::optional<std::string> direct_key;
+  if (cache.config().direct_mode) {
+    if (auto source = source_digest(planned, request, cache)) {
+      direct_key = cache::direct_key(*inputs, planned.plan->input, source->hex);
+    }
+  }
+  if (direct_key && !recache) {
+    if (auto hit = try_direct_hit(cache, *direct_key, planned, request, context, start)) {
+      return std::move(*hit);
+    }
+  }
+  PreprocessedUnit unit = preprocess(planned, request);
+  if (unit.exit_code != 0) {
+    count_not_cached(context, "preprocessor_error");
+    return local(planned, Cause::not_distributable, "preprocessor_error");
+  }
+  const cache::ResultKey key = cache::result_key(*inputs, unit.text);
+  if (key.not_cacheable) {
+    count_not_cached(context, *key.not_cacheable);
+    return compile_uncached(planned, request, context, &unit);
+  }
+  if (!recache) {
+    if (auto hit = try_hit(cache, key.key, planned, request, context, false, start)) {
+      if (direct_key && !key.date_dependent) {
+        count_store(context, record_manifest(cache, *direct_key, key.key,
+                                             cache::included_files(unit.text, request.cwd)));
+      }
+      return std::move(*hit);
+    }
+  }
+  context.stats().update([&](ClientStats& s) { (recache ? s.forced_recaches : s.cache_misses)++; });
+  std::vector<fs::path> includes;
+  if (direct_key && !key.date_dependent) {
+    includes = cache::included_files(unit.text, request.cwd);
+  }
+  bool storable = false;
+  CompileReply reply = compile_for_cache(planned, request, context, unit, &storable);
+  if (reply.kind != CompileReply::Kind::compiled || reply.exit_code != 0) {
+    return reply;  // failed compiles are not kept: their errors are the compiler's, afresh
+  }
+  if (!storable) {
+    count_not_cached(context, "remote_debug_info");
+  } else if (auto result = result_of(reply, planned, request)) {
+    const cache::Store store = cache.put(key.key, cache::encode_result(*result));
+    count_store(context, store);
+    if (store.write_errors == 0 && store.timeouts == 0) {
+      context.stats().update([](ClientStats& s) { s.cache_writes++; });
+    }
+    if (direct_key && !key.date_dependent) {
+      count_store(context, record_manifest(cache, *direct_key, key.key, includes));
+    }
+  }
+  if (!reply.warning.empty()) {
+    reply.stderr_data = reply.warning + "\n" + reply.stderr_data;
+    reply.warning.clear();
+  }
   return reply;
 }
 
@@ -197,6 +284,15 @@ std::optional<toolchain::Toolchain> ClientContext::toolchain_for(const fs::path&
   return found;
 }
 
+cache::CompileCache* ClientContext::cache() {
+  std::call_once(m_cache_opened, [&] {
+    if (m_config.cache.enabled && !m_config.cache.dir.empty()) {
+      m_cache = cache::open_compile_cache(m_config.cache);
+    }
+  });
+  return m_cache.get();
+}
+
 void ClientContext::set_cluster(std::unique_ptr<RemoteExecutor> cluster) {
   std::lock_guard lock(m_mutex);
   m_cluster = std::move(cluster);
@@ -214,21 +310,22 @@ CompileReply run_compile(const CompileRequest& request, ClientContext& context) 
   if (!planned.plan) {
     spdlog::debug("compiling locally ({}{}{})", planned.local_reason,
                   planned.detail.empty() ? "" : ": ", planned.detail);
+    if (context.cache()) {
+      count_not_cached(context, planned.local_reason);
+    }
     return local(planned, Cause::not_distributable, planned.local_reason);
   }
-  try {
-    return compile_remotely(planned, request, context);
-  } catch (const DistFailure& failure) {
-    std::string reason(to_string(failure.reason()));
-    return local(
-        planned, Cause::fallback, reason,
-        failure.reason() == FallbackReason::no_capacity
-            ? ""
-            : fmt::format("sccache: warning: compiling locally: {} ({})", reason, failure.what()));
-  } catch (const std::exception& e) {
-    return local(planned, Cause::fallback, "client_error",
-                 fmt::format("sccache: warning: compiling locally: {}", e.what()));
+  cache::CompileCache* cache = context.cache();
+  if (cache && !request.env("SCCACHE_NO_CACHE")) {
+    try {
+      return compile_cached(planned, request, context, *cache);
+    } catch (const std::exception& e) {
+      // The cache's own failure (e.g. the preprocessor cannot start): the compile goes on.
+      return local(planned, Cause::fallback, "client_error",
+                   fmt::format("sccache: warning: compiling locally: {}", e.what()));
+    }
   }
+  return compile_uncached(planned, request, context);
 }
 
 void count_local_compile(StatsStore& stats, const CompileReply& reply) {

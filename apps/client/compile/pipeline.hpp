@@ -17,13 +17,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "sccache/file_stamp.hpp"
 
+#include "client/cache/compile_cache.hpp"
 #include "client/client_config.hpp"
 #include "client/compile/remote_executor.hpp"
 #include "client/compile/request.hpp"
@@ -32,7 +33,7 @@
 
 namespace sccache {
 
-// What compiles share and keep: the config, the statistics, the cluster connection.
+// What compiles share and keep: the config, the statistics, the cluster connection, the cache.
 class ClientContext {
  public:
   // `not_compilers`: sccache's own programs, skipped when looking for the compiler in PATH (a
@@ -55,6 +56,9 @@ class ClientContext {
   // and the archive stay as they were: a hit costs two stat() calls. Throws as
   // find_or_package_toolchain does.
   std::optional<toolchain::Toolchain> toolchain_for(const std::filesystem::path& compiler);
+  // The compile cache, opened on first use and kept (its file digests stay warm); nullptr when
+  // the config turns it off (or has no directory for it).
+  cache::CompileCache* cache();
 
  private:
   const ClientConfig m_config;
@@ -67,6 +71,8 @@ class ClientContext {
     std::optional<toolchain::Toolchain> toolchain;  // nullopt: no_dist
   };
   std::map<std::filesystem::path, KnownToolchain> m_toolchains;  // guarded by m_mutex
+  std::once_flag m_cache_opened;
+  std::unique_ptr<cache::CompileCache> m_cache;  // set once, under m_cache_opened
 };
 
 CompileReply run_compile(const CompileRequest& request, ClientContext& context);

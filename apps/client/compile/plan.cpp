@@ -44,12 +44,15 @@ PlannedCompile plan_compile(const CompileRequest& request, const ClientConfig& c
   planned.detail = std::move(analysis.detail);
   if (!analysis.plan) {
     planned.local_reason = std::string(compiler::to_string(analysis.reason));
-  } else if (!config.scheduler) {
-    planned.local_reason = "dist_disabled";
   } else if (request.env("DEPENDENCIES_OUTPUT") || request.env("SUNPRO_DEPENDENCIES")) {
-    planned.local_reason = "dependencies_env";  // gcc would write a depfile the remote cannot
+    // gcc would write a depfile the remote cannot, and a cache hit would not
+    planned.local_reason = "dependencies_env";
   } else {
     planned.plan = std::move(analysis.plan);
+    planned.distributable = config.scheduler.has_value();
+    if (!planned.distributable) {
+      planned.local_reason = "dist_disabled";
+    }
   }
   return planned;
 }

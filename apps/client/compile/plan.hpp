@@ -19,8 +19,11 @@ struct PlannedCompile {
   // The command with argv[0] replaced by `compiler`: gcc finds cc1 relative to where argv[0]
   // leads, and a bare name could lead back to a masquerading symlink.
   std::vector<std::string> argv;
-  std::optional<compiler::CompilePlan> plan;  // set when the command can be distributed
-  std::string local_reason;  // otherwise: why not, as a statistic ("unsupported_option", ...)
+  // Set when the command is one compile we understand: it can be cached, and distributed when
+  // `distributable` (a cluster is configured).
+  std::optional<compiler::CompilePlan> plan;
+  bool distributable = false;
+  std::string local_reason;  // when not distributable: why, as a statistic ("unsupported_option")
   std::string detail;        // and what exactly (the argument concerned), for the debug log
 };
 
