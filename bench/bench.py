@@ -88,7 +88,10 @@ class Cluster:
         self.socket = sock / "server.sock"
         self.env = dict(os.environ, SCCACHE_CONF=str(self.client_conf),
                         SCCACHE_SERVER_UDS=str(self.socket),
-                        SCCACHE_ERROR_LOG=str(work / "sccache-server.log"))
+                        SCCACHE_ERROR_LOG=str(work / "sccache-server.log"),
+                        # the cluster alone: distcc has no cache either (bench/cache_bench.py
+                        # measures the cache)
+                        SCCACHE_CACHE="off")
         self.env.pop("SCCACHE_LOG", None)
         log = open(work / "daemons.log", "w")
         self.procs = [

@@ -3,7 +3,8 @@
 # a scheduler and a build server on this machine from examples/local-cluster (the quickstart's
 # configs pointed at 127.0.0.1), shows the cluster with `sccache --dist-status`, then builds a real
 # project (zstd, from Debian's source package) with CMAKE_C_COMPILER_LAUNCHER=sccache and prints
-# the statistics showing where each compile ran.
+# the statistics showing where each compile ran; then builds it again from a clean build tree
+# and prints the statistics showing that build served from the compile cache.
 #
 # The daemons are stopped at the end unless KEEP_RUNNING=1. Logs go to $WORK_DIR (default .work/).
 set -euo pipefail
@@ -41,6 +42,10 @@ pids+=($!)
 pids+=($!)
 
 export SCCACHE_CONF=$EXAMPLES/client.conf
+# A compile cache of this run's own, empty at first: the first build goes to the cluster.
+export SCCACHE_DIR=$WORK_DIR/sccache-cache
+rm -rf "$SCCACHE_DIR"
+sccache --stop-server >/dev/null 2>&1 || true # a server of an earlier run knows another cache
 for _ in $(seq 1 100); do
   if sccache --dist-status --json 2>/dev/null | grep -q '"num_servers":1'; then
     break
@@ -59,17 +64,23 @@ echo
 bash scripts/fetch-sources.sh libzstd
 ZSTD_SRC=$(ls -d "${SOURCES_DIR:-$ROOT/.work/sources}"/libzstd-*/ | head -n 1)
 ZSTD_BUILD=$WORK_DIR/zstd-build
-rm -rf "$ZSTD_BUILD"
-sccache --zero-stats >/dev/null
-echo "building zstd ($ZSTD_SRC) with CMAKE_C_COMPILER_LAUNCHER=sccache ..."
-cmake -S "$ZSTD_SRC/build/cmake" -B "$ZSTD_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_C_COMPILER_LAUNCHER=sccache -DCMAKE_CXX_COMPILER_LAUNCHER=sccache \
-  -DZSTD_BUILD_PROGRAMS=ON -DZSTD_BUILD_TESTS=OFF -DZSTD_BUILD_SHARED=OFF >"$WORK_DIR/zstd-cmake.log"
-start=$(date +%s.%N)
-cmake --build "$ZSTD_BUILD" -j "$(nproc)" >"$WORK_DIR/zstd-build.log"
-end=$(date +%s.%N)
-"$ZSTD_BUILD/programs/zstd" --version
-printf 'zstd built in %.1f s\n\n' "$(echo "$end - $start" | bc)"
-sccache --show-stats
-echo
+build_zstd() { # $1: what this build is
+  rm -rf "$ZSTD_BUILD"
+  sccache --zero-stats >/dev/null
+  echo "building zstd ($ZSTD_SRC) with CMAKE_C_COMPILER_LAUNCHER=sccache: $1 ..."
+  cmake -S "$ZSTD_SRC/build/cmake" -B "$ZSTD_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER_LAUNCHER=sccache -DCMAKE_CXX_COMPILER_LAUNCHER=sccache \
+    -DZSTD_BUILD_PROGRAMS=ON -DZSTD_BUILD_TESTS=OFF -DZSTD_BUILD_SHARED=OFF >"$WORK_DIR/zstd-cmake.log"
+  local start end
+  start=$(date +%s.%N)
+  cmake --build "$ZSTD_BUILD" -j "$(nproc)" >"$WORK_DIR/zstd-build.log"
+  end=$(date +%s.%N)
+  "$ZSTD_BUILD/programs/zstd" --version
+  printf 'zstd built in %.1f s\n\n' "$(echo "$end - $start" | bc)"
+  sccache --show-stats
+  echo
+}
+build_zstd "the first build, on the cluster"
+build_zstd "again from a clean build tree, from the compile cache"
+sccache --stop-server >/dev/null
 echo "logs: $WORK_DIR/scheduler.log $WORK_DIR/server.log $WORK_DIR/zstd-build.log"

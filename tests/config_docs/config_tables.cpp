@@ -4,6 +4,7 @@
 #include "auth-jwt/server_tokens.hpp"
 #include "auth-token/token_auth.hpp"
 #include "buildserver/server_config.hpp"
+#include "client/cache/cache_config.hpp"
 #include "client/client_config.hpp"
 #include "sandbox-bwrap/overlay_config.hpp"
 #include "sandbox-docker/docker_config.hpp"
@@ -22,6 +23,9 @@ const std::vector<DocumentedTable>& documented_tables() {
       {"client/dist", "dist", client_dist_keys()},
       {"client/dist.toolchains.path_override", "dist.toolchains", client_path_override_keys()},
       {"client/dist.toolchains.no_dist", "dist.toolchains", client_no_dist_keys()},
+      {"client/cache", "cache", cache::cache_keys()},
+      {"client/cache.disk", "cache.disk", cache::cache_disk_keys()},
+      {"client/cache.redis", "cache.redis", cache::cache_redis_keys()},
       {"auth/token", "", auth_token::token_config_keys()},
       {"auth/DANGEROUSLY_INSECURE", "", auth_token::insecure_config_keys()},
       {"auth/jwt_hs256", "server_auth", auth_jwt::hs256_config_keys()},

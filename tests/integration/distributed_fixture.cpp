@@ -1,5 +1,7 @@
 #include "integration/distributed_fixture.hpp"
 
+#include <cstdlib>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>

@@ -3,6 +3,7 @@
 // and clients present identity-provider tokens (RS256 and ES256) minted by the test. Every
 // attack is refused with 401 and a reason while the daemons keep serving, and no process logs a
 // secret or a token. Clients also reach the scheduler over https through a TLS proxy.
+#include <cstdlib>
 #include <signal.h>
 
 #include <Poco/Exception.h>
@@ -21,6 +22,13 @@ using namespace sccache::test;
 namespace fs = std::filesystem;
 
 namespace {
+
+// These tests are about the cluster: each compile must reach it, so the compile cache is off here
+// (test_compile_cache and test_cache_cluster test the cache, and the cache with the cluster).
+const bool k_cache_off = [] {
+  ::setenv("SCCACHE_CACHE", "off", 1);
+  return true;
+}();
 
 const OverlayBuilderRequired g_overlay_builder_required;
 

@@ -2,6 +2,7 @@
 // wrappers start at once, and never a lost compile — every way the server can fail ends in a
 // correct object (compared byte for byte with a local compile) and at most a one-line warning.
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <signal.h>
@@ -22,6 +23,14 @@ using namespace sccache::test;
 namespace fs = std::filesystem;
 
 namespace {
+
+// These tests are about the local server and the wrapper: each compile must reach it, so the
+// compile cache is off here (test_compile_cache and test_cache_cluster test the cache, and the
+// cache with the cluster).
+const bool k_cache_off = [] {
+  ::setenv("SCCACHE_CACHE", "off", 1);
+  return true;
+}();
 
 // Mounting a full disk, chown to another user, and a process of another user need root.
 const bool k_root = [] {

@@ -3,7 +3,9 @@
 //    sccache::test::skip_whole_binary(), which prints why and exits with code 125 (ctest: SKIPPED);
 //  - one local sccache server per test binary: SCCACHE_SERVER_UDS points into a private
 //    directory of this run (unless the caller chose one), so binaries running in parallel never
-//    share a server, and the server a binary's compiles started is stopped when it ends.
+//    share a server, and the server a binary's compiles started is stopped when it ends;
+//  - one compile cache per test binary: SCCACHE_DIR is in that directory too (unless the caller
+//    chose one), so no test reads or fills the user's ~/.cache/sccache.
 #define CATCH_CONFIG_RUNNER
 #include <cstdlib>
 #include <filesystem>
@@ -30,6 +32,9 @@ class PrivateServerSocket {
     }
     m_dir = pattern;
     ::setenv("SCCACHE_SERVER_UDS", (m_dir / "server.sock").c_str(), 1);
+    if (std::getenv("SCCACHE_DIR") == nullptr) {
+      ::setenv("SCCACHE_DIR", (m_dir / "cache").c_str(), 1);
+    }
     if (std::getenv("SCCACHE_ERROR_LOG") == nullptr) {
       ::setenv("SCCACHE_ERROR_LOG", (m_dir / "server.log").c_str(), 1);
     }

@@ -73,7 +73,7 @@ TEST_CASE("plan: what stays local, by name, from the request alone") {
   auto reason = [&](std::vector<std::string> argv, std::vector<std::string> env) {
     PlannedCompile planned =
         plan_compile(request_in(dir.path(), argv, env_with(env)), config, k_self);
-    return planned.plan ? std::string("distributed") : planned.local_reason;
+    return planned.distributable ? std::string("distributed") : planned.local_reason;
   };
   CHECK(reason({"gcc", "-c", "a.c", "-o", "a.o"}, {}) == "distributed");
   CHECK(reason({"gcc", "a.o", "-o", "app"}, {}) == "not_compile");
@@ -81,6 +81,9 @@ TEST_CASE("plan: what stays local, by name, from the request alone") {
   CHECK(reason({"gcc", "-c", "a.c"}, {"SUNPRO_DEPENDENCIES=a.d"}) == "dependencies_env");
   config.scheduler.reset();
   CHECK(reason({"gcc", "-c", "a.c"}, {}) == "dist_disabled");
+  // Without a cluster the command is still understood (and so cacheable).
+  CHECK(plan_compile(request_in(dir.path(), {"gcc", "-c", "a.c"}, env_with({})), config, k_self)
+            .plan.has_value());
 }
 
 TEST_CASE("preprocess: runs in the request's cwd with the request's environment") {
