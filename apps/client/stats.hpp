@@ -41,6 +41,9 @@ struct ClientStats {
   uint64_t total_not_distributed() const;
 };
 
+// Adds every counter of `delta` to `total`.
+void add_stats(ClientStats& total, const ClientStats& delta);
+
 class StatsFile {
  public:
   explicit StatsFile(std::filesystem::path path) : m_path(std::move(path)) {}

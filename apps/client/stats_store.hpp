@@ -14,9 +14,6 @@
 
 namespace sccache {
 
-// Adds every counter of `delta` to `total`.
-void add_stats(ClientStats& total, const ClientStats& delta);
-
 class StatsStore {
  public:
   explicit StatsStore(std::filesystem::path file) : m_file(std::move(file)) {}

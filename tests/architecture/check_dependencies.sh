@@ -23,6 +23,7 @@ rules=(
   "apps/scheduler/|sccache/ util/ common/ scheduler/"
   "apps/buildserver/|sccache/ util/ common/ buildserver/"
   "apps/client/compiler/|client/compiler/"
+  "apps/client/cache/|sccache/ util/ common/ client/cache/"
   "apps/client/|sccache/ util/ common/ client/"
   "apps/sccache-dist/|sccache/ util/ common/ scheduler/ buildserver/ sccache-dist/"
   "apps/wrapper/|wrapper/ common/server_protocol.hpp common/server_socket.hpp"
@@ -41,6 +42,7 @@ explain() {
     apps/common/*) echo "apps/common/ is shared by every app and includes none of them" ;;
     apps/wrapper/*) echo "the wrapper links nothing but the C and C++ runtimes: it includes only the server protocol and socket" ;;
     apps/client/compiler/*) echo "argument analysis is pure string work: it includes only itself" ;;
+    apps/client/cache/*) echo "the compile cache knows nothing of the compile pipeline that uses it" ;;
     apps/*) echo "an app includes common/, the SDK and util/ beside itself, never a plugin's internals or another app" ;;
   esac
 }

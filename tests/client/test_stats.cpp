@@ -139,3 +139,48 @@ TEST_CASE("stats round-trip through their JSON form and print every count") {
   CHECK(value_of(text.str(), "Average remote compile time") == "0.200 s");
   CHECK(value_of(text.str(), "Average local compile time") == "0.100 s");
 }
+
+TEST_CASE("the cache's counts survive JSON and merging, and print in upstream's rows") {
+  ClientStats s;
+  s.compile_requests = 10;
+  s.cache_hits_direct = 5;
+  s.cache_hits_preprocessed = 1;
+  s.cache_hits_remote = 2;
+  s.cache_misses = 2;
+  s.cache_timeouts = 3;
+  s.cache_read_errors = 4;
+  s.cache_write_errors = 5;
+  s.cache_writes = 6;
+  s.forced_recaches = 7;
+  s.not_cached = {{"time_macros", 1}, {"not_compile", 2}};
+  s.cache_hit_time_ms = 60;
+  // Every field: merging into zero and a JSON round trip both give the same document.
+  ClientStats merged;
+  add_stats(merged, s);
+  CHECK(stats_to_json(merged) == stats_to_json(s));
+  CHECK(stats_to_json(stats_from_json(stats_to_json(s))) == stats_to_json(s));
+  add_stats(merged, s);
+  CHECK(merged.cache_hits() == 12);
+  CHECK(merged.not_cached.at("not_compile") == 4);
+
+  CacheDescription cache{"Local disk: \"/c\"", 3 << 20, 10ull << 30, true, {"/home"}};
+  std::ostringstream text;
+  print_stats_text(s, text, &cache);
+  CHECK(value_of(text.str(), "Cache hits") == "6");
+  CHECK(value_of(text.str(), "Cache misses") == "2");
+  CHECK(value_of(text.str(), "Cache hits rate") == "75.00 %");
+  CHECK(value_of(text.str(), "Cache timeouts") == "3");
+  CHECK(value_of(text.str(), "Cache read errors") == "4");
+  CHECK(value_of(text.str(), "Cache write errors") == "5");
+  CHECK(value_of(text.str(), "Forced recaches") == "7");
+  CHECK(value_of(text.str(), "Non-cacheable calls") == "3");
+  CHECK(value_of(text.str(), "  time_macros") == "1");
+  CHECK(value_of(text.str(), "Average cache hit") == "0.010 s");
+  CHECK(value_of(text.str(), "Cache size") == "3.0 MiB");
+  CHECK(value_of(text.str(), "Max cache size") == "10.0 GiB");
+  CHECK(text.str().find("Cache location                          Local disk: \"/c\"") !=
+        std::string::npos);
+  const std::string json = stats_to_json(s, &cache);
+  CHECK(json.find("\"cache_location\":\"Local disk: \\\"/c\\\"\"") != std::string::npos);
+  CHECK(json.find("\"max_cache_size\":10737418240") != std::string::npos);
+}

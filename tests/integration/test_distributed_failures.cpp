@@ -3,6 +3,7 @@
 // up at its next start. Part of the test_distributed binary.
 #include <fstream>
 #include <signal.h>
+#include <sstream>
 #include <sys/mount.h>
 
 #include <catch2/catch.hpp>
@@ -27,6 +28,9 @@ TEST_CASE("every failure to distribute falls back to a correct local compile, co
     CHECK(remote.object == local.object);
     CHECK(remote.depfile == local.depfile);
     auto stats = stats_json(cluster, config);
+    std::ostringstream counts;
+    stats->stringify(counts);
+    INFO("stats " << counts.str());
     CHECK(counter(stats, "local_fallbacks", reason) == 1);
     CHECK(stats->getValue<uint64_t>("remote_compiles") == 0);
     // At most a one-line warning.
@@ -46,6 +50,11 @@ TEST_CASE("every failure to distribute falls back to a correct local compile, co
                     "scheduler_unreachable");
   }
   SECTION("server stopped (the scheduler has not noticed yet)") {
+    // The killed server must still look alive when the compile allocates (packaging the
+    // toolchain first can take seconds on a busy machine): a scheduler with a long timeout.
+    cluster.scheduler().signal(SIGTERM);
+    cluster.scheduler().wait();
+    cluster.start_scheduler("my client token", "my server token", "server_timeout_secs = 60\n");
     cluster.start_server();
     REQUIRE(cluster.wait_for_servers(1));
     cluster.server(0).signal(SIGKILL);

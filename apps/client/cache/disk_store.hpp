@@ -11,6 +11,9 @@
 // that shard once. Many threads and processes (two local servers, `make -j` with
 // SCCACHE_NO_DAEMON) may share one directory.
 //
+// Not util::LruDirStore (the toolchain cache's): that one walks the whole store on every commit,
+// right for a few dozen toolchains, not for a hundred thousand objects written during a build.
+//
 // Threads: all methods are thread-safe. Failure: statuses, never exceptions (cache_storage.hpp).
 #pragma once
 
