@@ -144,6 +144,21 @@ const std::map<std::string, ReaderCheck>& reader_checks() {
         [](std::string_view t) {
           read_client_config(config_document_from_text(t, "client.conf"));
         }}},
+      {"client/cache",
+       {"[cache]\nbogus = 1\n", "cache.bogus",
+        [](std::string_view t) {
+          read_client_config(config_document_from_text(t, "client.conf"));
+        }}},
+      {"client/cache.disk",
+       {"[cache.disk]\nbogus = 1\n", "cache.disk.bogus",
+        [](std::string_view t) {
+          read_client_config(config_document_from_text(t, "client.conf"));
+        }}},
+      {"client/cache.redis",
+       {"[cache.redis]\nendpoint = \"127.0.0.1:6379\"\nbogus = 1\n", "cache.redis.bogus",
+        [](std::string_view t) {
+          read_client_config(config_document_from_text(t, "client.conf"));
+        }}},
       {"auth/token",
        {"type = \"token\"\nbogus = 1\n", "client_auth.bogus",
         [](std::string_view t) {

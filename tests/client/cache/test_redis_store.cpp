@@ -203,7 +203,7 @@ TEST_CASE("redis store: a read-only store reads but never writes") {
   server.pause();
   const auto start = Clock::now();
   CHECK(reader.put(key_of("mine"), "v").status == WriteStatus::skipped);
-  CHECK(since(start) < 50ms);
+  CHECK(since(start) < 150ms);  // no network wait; slack for a loaded machine
   server.resume();
 }
 
@@ -284,7 +284,8 @@ TEST_CASE("redis store: a stopped server is an error at once, then the store bac
   start = Clock::now();
   const ReadResult backing_off = store.get(key_of("a"));
   const WriteResult put_backing_off = store.put(key_of("b"), "v");
-  CHECK(since(start) < 20ms);
+  CHECK(since(start) <
+        150ms);  // no network wait (the timeout is 300 ms); slack for a loaded machine
   CHECK(backing_off.status == ReadStatus::error);
   CHECK(backing_off.error.find("redis unavailable (retrying in") != std::string::npos);
   CHECK(put_backing_off.status == WriteStatus::error);
@@ -342,7 +343,8 @@ TEST_CASE("redis store: a hung server is a timeout, then the store recovers") {
 
   start = Clock::now();
   CHECK(store.get(key_of("kept")).status == ReadStatus::error);  // backing off
-  CHECK(since(start) < 20ms);
+  CHECK(since(start) <
+        150ms);  // no network wait (the timeout is 300 ms); slack for a loaded machine
 
   // A fresh connection: the kernel accepts it, the reply to SET never comes.
   std::this_thread::sleep_for(config.retry_after);
