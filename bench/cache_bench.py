@@ -32,7 +32,8 @@ import sys
 import tempfile
 import time
 
-from bench import children_cpu, free_port, process_cpu, run_checked, verdict, wait_for
+sys.dont_write_bytecode = True  # importing bench.py must leave no __pycache__ in bench/
+from bench import children_cpu, free_port, process_cpu, run_checked, verdict, wait_for  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TARGETS = {"vs_ccache": 1.0, "vs_debian": 0.5, "on_off": 1.03, "redis_local": 1.5}
@@ -263,6 +264,7 @@ class Results:
         self.firsts = {}
         self.problems = []
         self.texts = {}
+        self.compared = {}  # project: [objects per tree, trees compared]
 
     def add(self, project, label, sample):
         self.samples.setdefault(project, {}).setdefault(label, []).append(sample)
@@ -295,6 +297,8 @@ def interleaved(project, trees, ways, runs, results, label_of=None):
 def compare_objects(project, reference, tree, label, results):
     """cmp every object of `tree` with the reference build's; a difference is a failure line."""
     ref, ours = project.objects(reference), project.objects(tree)
+    counts = results.compared.setdefault(project.name, [len(ref), 0])
+    counts[1] += 1
     bad = sorted(set(ref) ^ set(ours))
     bad += [n for n in sorted(set(ref) & set(ours))
             if subprocess.run(["cmp", "-s", ref[n], ours[n]]).returncode != 0]
@@ -302,7 +306,6 @@ def compare_objects(project, reference, tree, label, results):
         results.problems.append(
             f"**FAILURE**: {project.name}, {label}: {len(bad)} of {len(ref)} objects differ from "
             f"the plain build's (e.g. {', '.join(bad[:3]) or 'no objects'})")
-    return len(ref), len(bad)
 
 
 def our_stats(server, env):
@@ -312,7 +315,8 @@ def our_stats(server, env):
 def expect_hits(project, label, stats, field, results):
     """Every cacheable compile of the measured runs should be a hit of the kind `field` counts
     (what ours does not cache, such as `.S` files, shows in the statistics' non-cacheable rows)."""
-    hits, kind, misses = stats.get("cache_hits", 0), stats.get(field, 0), stats.get("cache_misses", 0)
+    hits, kind = stats.get("cache_hits", 0), stats.get(field, 0)
+    misses = stats.get("cache_misses", 0)
     if misses or not hits or kind < hits:
         results.problems.append(f"{project.name}, {label}: {misses} misses and {hits} hits, "
                                 f"{kind} of them {field}; expected hits only, all {field}")
@@ -526,7 +530,8 @@ def tiny_table(tiny):
 
 
 def report(results, projects, tiny, args):
-    """The Markdown report: targets, builds, tiny compiles, correctness, statistics."""
+    """The Markdown report: the summary (targets, builds, tiny compiles, correctness, each
+    tool's hits) for README.md and cache-results.md, then our statistics for the latter only."""
     lines = [
         f"{os.cpu_count()} CPUs; `make -j{os.cpu_count()}` / `ninja -j{os.cpu_count()}`; ways "
         f"interleaved within each phase; builds: median of {args.runs} clean builds of a tree "
@@ -534,36 +539,48 @@ def report(results, projects, tiny, args):
         f"{args.tiny_runs}. CPU: user+system of the build's processes plus the servers' own and "
         "reaped children's (our local server, Debian sccache's server, redis-server).", "",
         "**Targets**:", "", *targets_table(results, projects), "",
+        cpu_ratio_line(results, projects), "",
         *builds_table(results, projects), "",
         "Warm: a clean build tree whose cache a build of the same tree at the same path filled; "
         "the servers stay up within a phase. Cold, cache on: an empty `SCCACHE_DIR` each build; "
         "cache off: `SCCACHE_CACHE=off`. Redis-only: an empty `SCCACHE_DIR` each build, every "
         "entry in a redis-server on 127.0.0.1 (filled by one build whose local cache was then "
         "deleted); local-disk hits: the warm tree and cache, interleaved with the Redis builds.",
-        "", f"One tiny compile (`int main(void){{return 0;}}`, `-O2 -c`), median of {args.tiny_runs}:",
+        "", "One tiny compile (`int main(void){return 0;}`, `-O2 -c`), median of "
+        f"{args.tiny_runs}:",
         "", *tiny_table(tiny), ""]
     lines += correctness_lines(results)
+    lines += [f"\nHits during the {p} warm rebuilds: {results.texts[f'{p} others']}."
+              for p in projects]
+    stats = []
     for p in projects:
-        lines += ["", f"Hits during the {p} warm rebuilds: {results.texts[f'{p} others']}.", "",
-                  f"Our `sccache --show-stats` after the {p} warm rebuilds:", "", "```",
+        stats += ["", f"Our `sccache --show-stats` after the {p} warm rebuilds:", "", "```",
                   results.texts[f"{p} stats"].rstrip(), "```", "",
                   f"After the {p} Redis-only builds:", "", "```",
                   results.texts[f"{p} redis stats"].rstrip(), "```"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", "\n".join(stats) + "\n"
 
 
 def correctness_lines(results):
+    """What was compared, and every problem met (or that none was)."""
+    counts = "; ".join(f"{p}: {n} objects in each of {trees} trees"
+                       for p, (n, trees) in results.compared.items())
     if not results.problems:
-        return ["Correctness: every object of every build through ours (warm, cold, cache off, "
-                "Redis) and through ccache and Debian sccache is byte-identical (`cmp`) to the "
-                "plain build's; every expected hit was a hit; no wrapper warnings."]
-    return ["Problems found:", ""] + [f"- {p}" for p in results.problems]
+        return ["Correctness: every object of the last build of each way through ours (warm, "
+                "cold, cache off, Redis) and through ccache and Debian sccache is byte-identical "
+                f"(`cmp`) to the plain build's ({counts}); every expected hit was a hit; no "
+                "wrapper warnings, nothing in our server's log above info."]
+    return [f"Compared with the plain build's objects (`cmp`): {counts}. Problems found:", ""] + [
+        f"- {p}" for p in results.problems]
 
 
-def write_results(text):
-    """bench/cache-results.md, and README.md between the cache-bench markers (added after the
-    distributed benchmark's block if absent)."""
-    (ROOT / "bench" / "cache-results.md").write_text("# Compile cache benchmark results\n\n" + text)
+def write_results(summary, stats):
+    """bench/cache-results.md, and the summary in README.md between the cache-bench markers
+    (added after the distributed benchmark's block if absent)."""
+    (ROOT / "bench" / "cache-results.md").write_text(
+        "# Compile cache benchmark results\n\n" + summary + stats)
+    text = summary + ("\nOur statistics after each phase: "
+                      "[bench/cache-results.md](bench/cache-results.md).\n")
     readme = ROOT / "README.md"
     content = readme.read_text()
     start, end = "<!-- cache-bench:start -->", "<!-- cache-bench:end -->"
@@ -574,8 +591,29 @@ def write_results(text):
             return
         at = content.index(anchor) + len(anchor)
         content = content[:at] + f"\n\n### Compile cache\n\n{start}\n{end}" + content[at:]
-    content = content[: content.index(start) + len(start)] + "\n" + text + content[content.index(end):]
+    head, tail = content[: content.index(start) + len(start)], content[content.index(end):]
+    content = head + "\n" + text + tail
     readme.write_text(content)
+
+
+def build_stamps(sccache):
+    """(path, mtime) of our wrapper and server: a rebuild during the run (someone working in the
+    build tree) restarts or bypasses the server mid-phase, and the figures must say so."""
+    server = sccache.parent.parent / "libexec" / "sccache" / "sccache-server"
+    return [(p, p.stat().st_mtime if p.exists() else None) for p in (sccache, server)]
+
+
+def rebuilt(stamps):
+    return [f"our build changed during the run (`{p}` was rebuilt): its phases' figures for ours "
+            "may include local fallbacks" for p, mtime in stamps
+            if (p.stat().st_mtime if p.exists() else None) != mtime]
+
+
+def cpu_ratio_line(results, projects):
+    """The cold builds' CPU, cache on over off: what a miss costs beyond the compile."""
+    cells = [f"{p} " + fmt(ratio(results.median(p, "ours, cold, cache on", 1),
+                                 results.median(p, "ours, cache off", 1))) for p in projects]
+    return f"Cold builds' CPU, cache on / cache off: {', '.join(cells)}."
 
 
 def parse_args():
@@ -609,6 +647,7 @@ def main():
     server, debian, redis = OursServer(sccache, work), DebianServer(work), Redis(work)
     ways = make_ways(work, sccache, server, debian, redis)
     results = Results()
+    stamps = build_stamps(sccache)
     try:
         for project in projects:
             run_project(project, ways, args.runs, results)
@@ -616,11 +655,12 @@ def main():
     finally:
         stop_all([server, debian, redis])
         print(f"cache_bench: work directory {work}", file=sys.stderr)
+    results.problems += rebuilt(stamps)
     results.problems += [f"our server's log: `{l}`" for l in server.log_problems()[:10]]
-    text = report(results, [p.name for p in projects], tiny, args)
+    summary, stats = report(results, [p.name for p in projects], tiny, args)
     if not args.no_write:
-        write_results(text)
-    print(text)
+        write_results(summary, stats)
+    print(summary + stats)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
