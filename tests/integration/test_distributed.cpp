@@ -17,17 +17,6 @@ using namespace sccache::test;
 namespace fs = std::filesystem;
 
 namespace {
-// These tests (and test_distributed_failures.cpp's) are about the cluster: each compile must reach
-// it, so the compile cache is off here (test_compile_cache and test_cache_cluster test the cache,
-// and the cache with the cluster).
-const bool k_cache_off = [] {
-  ::setenv("SCCACHE_CACHE", "off", 1);
-  return true;
-}();
-
-}  // namespace
-
-namespace {
 const BuilderRequired g_builder_required;
 }  // namespace
 

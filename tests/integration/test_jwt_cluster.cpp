@@ -23,13 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// These tests are about the cluster: each compile must reach it, so the compile cache is off here
-// (test_compile_cache and test_cache_cluster test the cache, and the cache with the cluster).
-const bool k_cache_off = [] {
-  ::setenv("SCCACHE_CACHE", "off", 1);
-  return true;
-}();
-
 const OverlayBuilderRequired g_overlay_builder_required;
 
 const std::string k_issuer = "https://idp.example.test";

@@ -24,14 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// These tests are about the local server and the wrapper: each compile must reach it, so the
-// compile cache is off here (test_compile_cache and test_cache_cluster test the cache, and the
-// cache with the cluster).
-const bool k_cache_off = [] {
-  ::setenv("SCCACHE_CACHE", "off", 1);
-  return true;
-}();
-
 // Mounting a full disk, chown to another user, and a process of another user need root.
 const bool k_root = [] {
   if (::geteuid() != 0) {
