@@ -25,9 +25,10 @@ CommandResult run_command(const std::string& name, const std::vector<std::string
     ClientStats stats = context.stats().snapshot();
     std::optional<CacheDescription> cache;
     if (cache::CompileCache* compile_cache = context.cache()) {
-      cache = CacheDescription{
-          compile_cache->location(), compile_cache->disk().size(), compile_cache->disk().max_size(),
-          compile_cache->config().direct_mode, compile_cache->config().basedirs};
+      cache =
+          CacheDescription{compile_cache->location(),           compile_cache->disk().size(),
+                           compile_cache->disk().max_size(),    compile_cache->config().direct_mode,
+                           compile_cache->config().depend_mode, compile_cache->config().basedirs};
     }
     if (wants_json(args)) {
       out << stats_to_json(stats, cache ? &*cache : nullptr) << "\n";

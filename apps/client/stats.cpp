@@ -119,6 +119,7 @@ std::string stats_to_json(const ClientStats& s, const CacheDescription* cache) {
     o.set("cache_size", cache->size);
     o.set("max_cache_size", cache->max_size);
     o.set("use_direct_mode", cache->direct_mode);
+    o.set("use_depend_mode", cache->depend_mode);
     Poco::JSON::Array dirs;
     for (const auto& dir : cache->basedirs) {
       dirs.add(dir);
@@ -272,6 +273,7 @@ void print_stats_text(const ClientStats& s, std::ostream& out, const CacheDescri
     out << "\n";
     out << fmt::format("{:<40}{}\n", "Cache location", cache->location);
     out << fmt::format("{:<40}{}\n", "Use direct mode?", cache->direct_mode ? "yes" : "no");
+    out << fmt::format("{:<40}{}\n", "Use depend mode?", cache->depend_mode ? "yes" : "no");
     std::string dirs;
     for (const auto& dir : cache->basedirs) {
       dirs += (dirs.empty() ? "" : ", ") + dir;

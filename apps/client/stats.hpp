@@ -76,6 +76,7 @@ struct CacheDescription {
   uint64_t size = 0;
   uint64_t max_size = 0;
   bool direct_mode = true;
+  bool depend_mode = true;
   std::vector<std::string> basedirs;
 };
 

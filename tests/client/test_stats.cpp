@@ -163,7 +163,7 @@ TEST_CASE("the cache's counts survive JSON and merging, and print in upstream's 
   CHECK(merged.cache_hits() == 12);
   CHECK(merged.not_cached.at("not_compile") == 4);
 
-  CacheDescription cache{"Local disk: \"/c\"", 3 << 20, 10ull << 30, true, {"/home"}};
+  CacheDescription cache{"Local disk: \"/c\"", 3 << 20, 10ull << 30, true, false, {"/home"}};
   std::ostringstream text;
   print_stats_text(s, text, &cache);
   CHECK(value_of(text.str(), "Cache hits") == "6");
@@ -178,9 +178,12 @@ TEST_CASE("the cache's counts survive JSON and merging, and print in upstream's 
   CHECK(value_of(text.str(), "Average cache hit") == "0.010 s");
   CHECK(value_of(text.str(), "Cache size") == "3.0 MiB");
   CHECK(value_of(text.str(), "Max cache size") == "10.0 GiB");
+  CHECK(value_of(text.str(), "Use direct mode?") == "yes");
+  CHECK(value_of(text.str(), "Use depend mode?") == "no");
   CHECK(text.str().find("Cache location                          Local disk: \"/c\"") !=
         std::string::npos);
   const std::string json = stats_to_json(s, &cache);
   CHECK(json.find("\"cache_location\":\"Local disk: \\\"/c\\\"\"") != std::string::npos);
   CHECK(json.find("\"max_cache_size\":10737418240") != std::string::npos);
+  CHECK(json.find("\"use_depend_mode\":false") != std::string::npos);
 }

@@ -20,6 +20,9 @@ constexpr ConfigKey k_cache_keys[] = {
     {"basedirs", ConfigValueType::string_array, "`[]`",
      "absolute directories stripped from what is hashed, so checkouts at different paths share "
      "hits (`SCCACHE_BASEDIRS`, `:`-separated)"},
+    {"depend_mode", ConfigValueType::boolean, "on unless `[cache.redis]` or `basedirs` is set",
+     "a miss compiled here runs no preprocessor: the compile's own depfile lists what the key "
+     "hashes (`SCCACHE_DEPEND_MODE`; docs/cache.md)"},
 };
 
 constexpr ConfigKey k_disk_keys[] = {
@@ -262,6 +265,7 @@ void parse_redis_endpoint(std::string_view endpoint, RedisConfig& redis) {
 
 CacheConfig read_cache_config(const std::optional<ConfigSection>& root, const Environment& env) {
   CacheConfig config;
+  std::optional<bool> depend_mode;  // unset: the default, decided once the rest is known
   config.dir = default_dir(env);
   if (root) {
     if (auto dirs = root->get_string_array("basedirs")) {
@@ -302,6 +306,9 @@ CacheConfig read_cache_config(const std::optional<ConfigSection>& root, const En
                     "\"redis://127.0.0.1:6379\")");
       }
     }
+    if (auto depend = cache->get_bool("depend_mode")) {
+      depend_mode = *depend;
+    }
     if (auto dirs = cache->get_string_array("basedirs")) {
       config.basedirs =
           normalized_basedirs(*dirs, [&](const std::string& m) { cache->fail("basedirs", m); });
@@ -324,6 +331,9 @@ CacheConfig read_cache_config(const std::optional<ConfigSection>& root, const En
   if (auto direct = env.get_nonempty("SCCACHE_DIRECT")) {
     config.direct_mode = !env_flag_off(env, "SCCACHE_DIRECT");
   }
+  if (env.get_nonempty("SCCACHE_DEPEND_MODE")) {
+    depend_mode = !env_flag_off(env, "SCCACHE_DEPEND_MODE");
+  }
   if (auto dirs = env.get_nonempty("SCCACHE_BASEDIRS")) {
     std::vector<std::string> list;
     std::string_view rest = *dirs;
@@ -342,6 +352,11 @@ CacheConfig read_cache_config(const std::optional<ConfigSection>& root, const En
     config.dir = fs::absolute(config.dir);
   }
   read_redis_env(env, config.redis);
+  // Preprocessed keys are what a fleet (Redis) or checkouts at other paths (basedirs) share;
+  // depend-mode keys name this checkout's paths, so they are only the default where nothing is
+  // shared.
+  config.depend_mode =
+      config.direct_mode && depend_mode.value_or(!config.redis && config.basedirs.empty());
   return config;
 }
 

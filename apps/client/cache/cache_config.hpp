@@ -1,7 +1,7 @@
 // The compile cache's settings: the client config's [cache.disk] and [cache.redis] (upstream's
 // names), overridden by upstream's environment variables (SCCACHE_DIR, SCCACHE_CACHE_SIZE,
-// SCCACHE_DIRECT, SCCACHE_BASEDIRS, SCCACHE_LOCAL_RW_MODE, SCCACHE_REDIS_*). A user who sets
-// nothing gets a 10 GiB disk cache in ~/.cache/sccache with direct mode on.
+// SCCACHE_DIRECT, SCCACHE_DEPEND_MODE, SCCACHE_BASEDIRS, SCCACHE_LOCAL_RW_MODE, SCCACHE_REDIS_*). A
+// user who sets nothing gets a 10 GiB disk cache in ~/.cache/sccache with direct mode on.
 //
 // Threads: plain values. Failure: read_cache_config throws ConfigError naming the file, line and
 // key (or the environment variable) of a bad value.
@@ -46,6 +46,9 @@ struct CacheConfig {
   uint64_t max_size = k_default_cache_size;
   bool local_read_only = false;
   bool direct_mode = true;  // ccache's direct mode, upstream's preprocessor cache mode
+  // ccache's depend mode, for misses compiled here (docs/cache.md). Resolved: on by default
+  // unless Redis or basedirs are configured; never without direct mode.
+  bool depend_mode = true;
   // Absolute directories stripped from what is hashed, longest first, so two checkouts at
   // different paths share hits (cache_key.hpp says where that is safe).
   std::vector<std::string> basedirs;

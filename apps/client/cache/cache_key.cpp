@@ -8,6 +8,7 @@
 #include "util/sha256.hpp"
 
 #include "client/cache/include_list.hpp"
+#include "client/cache/source_tokens.hpp"
 
 namespace sccache::cache {
 
@@ -68,22 +69,6 @@ std::string strip(std::string_view text, const std::vector<std::string>& basedir
     }
   }
   return out;
-}
-
-bool has_token(std::string_view text, std::string_view token) {
-  for (size_t pos = text.find(token); pos != std::string_view::npos;
-       pos = text.find(token, pos + 1)) {
-    const auto word = [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    };
-    const bool starts = pos == 0 || !word(text[pos - 1]);
-    const size_t end = pos + token.size();
-    const bool ends = end >= text.size() || !word(text[end]);
-    if (starts && ends) {
-      return true;
-    }
-  }
-  return false;
 }
 
 // The arguments that go into a key: all but where outputs go and diagnostics' colours.
@@ -162,15 +147,15 @@ ResultKey result_key(const KeyInputs& in, std::string_view unit) {
       std::any_of(in.environment.begin(), in.environment.end(),
                   [](const auto& kv) { return kv.first == "SOURCE_DATE_EPOCH"; });
   if (!pinned_time) {
-    if (has_token(unit, "__TIME__") || has_token(unit, "__TIMESTAMP__")) {
+    if (mentions_time(unit)) {
       out.not_cacheable = "time_macros";
       return out;
     }
-    out.date_dependent = has_token(unit, "__DATE__");
+    out.date_dependent = mentions_date(unit);
   }
   const bool paths = records_paths(in.args);
-  const bool strip_basedirs = !in.basedirs.empty() && !paths && !has_token(unit, "__FILE__") &&
-                              !has_token(unit, "__BASE_FILE__");
+  const bool strip_basedirs = !in.basedirs.empty() && !paths && !has_identifier(unit, "__FILE__") &&
+                              !has_identifier(unit, "__BASE_FILE__");
   const std::vector<std::string>* basedirs = strip_basedirs ? &in.basedirs : nullptr;
   Hasher h;
   hash_common(h, in, "result", basedirs);
@@ -218,6 +203,19 @@ std::string direct_key(const KeyInputs& in, std::string_view input_path,
   h.field("input", input_path);
   h.field("source", source_digest);
   return h.hex() + "M";
+}
+
+std::string depend_key(std::string_view direct_key,
+                       const std::vector<std::pair<std::string, std::string>>& files) {
+  Hasher h;
+  h.field("version", k_key_version);
+  h.field("kind", "depend");
+  h.field("direct", direct_key);
+  for (const auto& [path, digest] : files) {
+    h.field("file", path);
+    h.field("digest", digest);
+  }
+  return h.hex() + "R";
 }
 
 }  // namespace sccache::cache

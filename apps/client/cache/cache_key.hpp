@@ -8,7 +8,9 @@
 //  - the direct key, of what the command names before anything runs: the same, plus the working
 //    directory always and the source's path and content digest instead of the unit. A manifest
 //    stored under it lists the includes (and their digests) seen for each result, so a hit
-//    needs no preprocessor (manifest.hpp).
+//    needs no preprocessor (manifest.hpp);
+//  - in depend mode (a miss compiled here, whose own depfile lists what it read), the result key
+//    is the direct key plus those files and their digests instead of the unit.
 //
 // Base directories (SCCACHE_BASEDIRS) are stripped from the arguments and the unit's line
 // markers only where that is safe: never when the object records paths (-g without a prefix
@@ -62,5 +64,11 @@ struct ResultKey {
 ResultKey result_key(const KeyInputs& inputs, std::string_view unit);
 std::string direct_key(const KeyInputs& inputs, std::string_view input_path,
                        std::string_view source_digest);
+
+// Depend mode's result key (no preprocessed unit): the direct key and every file the compile
+// read, as (absolute path, content digest) in the depfile's order. Only a manifest under the
+// direct key points at it.
+std::string depend_key(std::string_view direct_key,
+                       const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace sccache::cache

@@ -4,7 +4,6 @@
 
 #include "util/fs.hpp"
 
-#include "client/cache/manifest.hpp"
 #include "client/compile/local_compile.hpp"
 
 namespace sccache {
@@ -105,21 +104,29 @@ std::optional<cache::CompileResult> result_of(const CompileReply& reply,
   return result;
 }
 
-cache::Store record_manifest(cache::CompileCache& cache, const std::string& direct_key,
-                             const std::string& result_key,
-                             const std::vector<std::filesystem::path>& includes) {
-  cache::Manifest::Result entry;
-  entry.result_key = result_key;
-  for (const auto& file : includes) {
-    const std::optional<cache::FileDigest> digest = cache.digests().digest(file);
+std::optional<IncludeDigests> include_digests(cache::CompileCache& cache,
+                                              const std::vector<std::filesystem::path>& files,
+                                              int64_t since_ns) {
+  IncludeDigests out;
+  out.includes.reserve(files.size());
+  for (const auto& file : files) {
+    const std::optional<cache::FileDigest> digest = cache.digests().digest(file, since_ns);
     if (!digest || digest->too_new) {
-      return {};
+      return std::nullopt;
     }
-    entry.includes.push_back({file.string(), digest->hex});
+    out.mentions_time = out.mentions_time || digest->mentions_time;
+    out.mentions_date = out.mentions_date || digest->mentions_date;
+    out.includes.push_back({file.string(), digest->hex});
   }
+  return out;
+}
+
+cache::Store record_manifest(cache::CompileCache& cache, const std::string& direct_key,
+                             cache::Manifest::Result entry, const cache::Manifest* known) {
   cache::Manifest manifest;
-  cache::Lookup existing = cache.get(direct_key);
-  if (existing.hit) {
+  if (known) {
+    manifest = *known;
+  } else if (cache::Lookup existing = cache.get(direct_key); existing.hit) {
     try {
       manifest = cache::decode_manifest(existing.bytes);
     } catch (const cache::CorruptEntry&) {

@@ -13,6 +13,7 @@
 #include "client/cache/cache_entry.hpp"
 #include "client/cache/cache_key.hpp"
 #include "client/cache/compile_cache.hpp"
+#include "client/cache/manifest.hpp"
 #include "client/compile/plan.hpp"
 #include "client/compile/request.hpp"
 
@@ -41,12 +42,22 @@ std::optional<cache::CompileResult> result_of(const CompileReply& reply,
                                               const PlannedCompile& planned,
                                               const CompileRequest& request);
 
-// Adds `result_key` to the manifest at `direct_key`, with `includes` (the unit's, from
-// cache/include_list.hpp) and their digests;
-// does nothing when a file is missing or changed within the last second (a manifest must not
-// trust it). Returns the write's problems, to count.
+// The files a result was compiled from, with their digests, for its manifest entry. nullopt when
+// a file is missing or changed after `since_ns` (or within the second before it: the compile
+// that started then may have read it before the change), so a manifest must not trust it.
+struct IncludeDigests {
+  std::vector<cache::Manifest::Include> includes;
+  bool mentions_time = false;  // some file names __TIME__ or __TIMESTAMP__
+  bool mentions_date = false;  // some file names __DATE__
+};
+std::optional<IncludeDigests> include_digests(cache::CompileCache& cache,
+                                              const std::vector<std::filesystem::path>& files,
+                                              int64_t since_ns);
+
+// Puts `entry` first in the manifest at `direct_key`: `known` is that manifest as a lookup just
+// found it (empty when there was none), nullptr to read it now. Returns the write's problems,
+// to count.
 cache::Store record_manifest(cache::CompileCache& cache, const std::string& direct_key,
-                             const std::string& result_key,
-                             const std::vector<std::filesystem::path>& includes);
+                             cache::Manifest::Result entry, const cache::Manifest* known);
 
 }  // namespace sccache

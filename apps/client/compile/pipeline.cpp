@@ -11,6 +11,7 @@
 #include "client/cache/include_list.hpp"
 #include "client/cache/manifest.hpp"
 #include "client/compile/cache_stage.hpp"
+#include "client/compile/depend_mode.hpp"
 #include "client/compile/local_compile.hpp"
 #include "client/compile/plan.hpp"
 #include "client/compile/preprocess.hpp"
@@ -59,6 +60,16 @@ CompileReply compile_uncached(const PlannedCompile& planned, const CompileReques
   }
 }
 
+void count_compiled_here(ClientContext& context, Cause cause, const std::string& reason,
+                         Clock::time_point start) {
+  context.stats().update([&](ClientStats& s) {
+    s.compile_requests++;
+    s.local_compiles++;
+    (cause == Cause::fallback ? s.local_fallbacks : s.not_distributed)[reason]++;
+    s.local_time_ms += elapsed_ms(start);
+  });
+}
+
 // A compile whose result the cache keeps: a run_locally answer becomes a compile run here, so
 // its outputs can be stored. `stored_ok` says whether the reply's outputs are the bytes a local
 // compile gives (a remote object with -g is not: its debug info differs).
@@ -79,12 +90,7 @@ CompileReply compile_for_cache(const PlannedCompile& planned, const CompileReque
   std::string warning = reply.warning;
   std::optional<LocalSlot> slot = std::move(reply.slot);
   CompileReply here = compile_here(planned, request);
-  context.stats().update([&](ClientStats& s) {
-    s.compile_requests++;
-    s.local_compiles++;
-    (reply.cause == Cause::fallback ? s.local_fallbacks : s.not_distributed)[reply.reason]++;
-    s.local_time_ms += elapsed_ms(start);
-  });
+  count_compiled_here(context, reply.cause, reply.reason, start);
   here.warning = std::move(warning);
   return here;
 }
@@ -132,23 +138,26 @@ std::optional<CompileReply> try_hit(cache::CompileCache& cache, const std::strin
   }
 }
 
-// The direct-mode lookup: the manifest under `direct_key`, then the result it points at.
+// The direct-mode lookup: the manifest under `direct_key`, then the result it points at. On a
+// miss `*manifest` is the manifest found (empty if none), for the entry the compile adds.
 std::optional<CompileReply> try_direct_hit(cache::CompileCache& cache,
                                            const std::string& direct_key,
                                            const PlannedCompile& planned,
                                            const CompileRequest& request, ClientContext& context,
-                                           Clock::time_point start) {
+                                           Clock::time_point start, cache::Manifest* manifest) {
   cache::Lookup found = cache.get(direct_key);
   if (!found.hit) {
     return std::nullopt;
   }
   std::optional<std::string> result_key;
   try {
-    result_key = cache::decode_manifest(found.bytes).find(cache.digests());
+    *manifest = cache::decode_manifest(found.bytes);
+    result_key = manifest->find(cache.digests());
   } catch (const cache::CorruptEntry& e) {
     spdlog::warn("compile cache: manifest {} damaged, removed: {}", direct_key, e.what());
     cache.remove(direct_key);
     context.stats().update([](ClientStats& s) { s.cache_read_errors++; });
+    *manifest = {};
     return std::nullopt;
   }
   if (!result_key) {
@@ -171,9 +180,70 @@ void count_not_cached(ClientContext& context, const std::string& reason) {
   context.stats().update([&](ClientStats& s) { s.not_cached[reason]++; });
 }
 
+// Adds the result to the manifest under `direct_key`, unless a file it read is too new.
+void remember(ClientContext& context, cache::CompileCache& cache, const std::string& direct_key,
+              const std::string& result_key, const std::vector<fs::path>& files, int64_t since_ns,
+              const cache::Manifest* known) {
+  if (auto digests = include_digests(cache, files, since_ns)) {
+    count_store(context, record_manifest(cache, direct_key,
+                                         {result_key, std::move(digests->includes)}, known));
+  }
+}
+
+void store_result(ClientContext& context, cache::CompileCache& cache, const std::string& key,
+                  const cache::CompileResult& result) {
+  const cache::Store store = cache.put(key, cache::encode_result(result));
+  count_store(context, store);
+  if (store.write_errors == 0 && store.timeouts == 0) {
+    context.stats().update([](ClientStats& s) { s.cache_writes++; });
+  }
+}
+
+// Depend mode's miss (depend_mode.hpp): compiled here with no preprocessor run, stored under the
+// depend key when every file it read is settled and none names the time macros.
+CompileReply compile_depend(const PlannedCompile& planned, const CompileRequest& request,
+                            ClientContext& context, cache::CompileCache& cache,
+                            const std::string& direct_key, const cache::Manifest& manifest,
+                            int64_t since_ns) {
+  const auto start = Clock::now();
+  DependCompile compiled = compile_with_depfile(planned, request);
+  count_compiled_here(context, Cause::not_distributable, planned.local_reason, start);
+  CompileReply reply = std::move(compiled.reply);
+  if (reply.exit_code != 0) {
+    return reply;
+  }
+  if (!compiled.files) {
+    count_not_cached(context, "depfile_unreadable");
+    return reply;
+  }
+  std::optional<IncludeDigests> digests = include_digests(cache, *compiled.files, since_ns);
+  if (!digests) {
+    count_not_cached(context, "recently_modified");
+    return reply;
+  }
+  const bool pinned_time = request.env("SOURCE_DATE_EPOCH").has_value();
+  if (!pinned_time && (digests->mentions_time || digests->mentions_date)) {
+    count_not_cached(context, "time_macros");
+    return reply;
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  files.reserve(digests->includes.size());
+  for (const auto& include : digests->includes) {
+    files.emplace_back(include.path, include.digest);
+  }
+  const std::string key = cache::depend_key(direct_key, files);
+  if (auto result = result_of(reply, planned, request)) {
+    store_result(context, cache, key, *result);
+    count_store(context,
+                record_manifest(cache, direct_key, {key, std::move(digests->includes)}, &manifest));
+  }
+  return reply;
+}
+
 CompileReply compile_cached(const PlannedCompile& planned, const CompileRequest& request,
                             ClientContext& context, cache::CompileCache& cache) {
   const auto start = Clock::now();
+  const int64_t since_ns = cache::FileDigests::now_ns();
   const bool recache = request.env("SCCACHE_RECACHE").has_value();
   const std::optional<cache::KeyInputs> inputs = key_inputs(planned, request, cache);
   if (!inputs) {
@@ -186,10 +256,30 @@ CompileReply compile_cached(const PlannedCompile& planned, const CompileRequest&
       direct_key = cache::direct_key(*inputs, planned.plan->input, source->hex);
     }
   }
+  // The manifest at direct_key as the lookup found it; nullptr: not looked up (recache).
+  cache::Manifest manifest;
+  const cache::Manifest* known = nullptr;
   if (direct_key && !recache) {
-    if (auto hit = try_direct_hit(cache, *direct_key, planned, request, context, start)) {
+    if (auto hit =
+            try_direct_hit(cache, *direct_key, planned, request, context, start, &manifest)) {
       return std::move(*hit);
     }
+    known = &manifest;
+  }
+  if (direct_key && depend_mode_applies(planned, cache.config())) {
+    context.stats().update(
+        [&](ClientStats& s) { (recache ? s.forced_recaches : s.cache_misses)++; });
+    if (!known) {
+      // A recache replaces the entry but keeps the manifest's other results.
+      if (cache::Lookup found = cache.get(*direct_key); found.hit) {
+        try {
+          manifest = cache::decode_manifest(found.bytes);
+        } catch (const cache::CorruptEntry&) {
+          manifest = {};
+        }
+      }
+    }
+    return compile_depend(planned, request, context, cache, *direct_key, manifest, since_ns);
   }
   PreprocessedUnit unit = preprocess(planned, request);
   if (unit.exit_code != 0) {
@@ -201,18 +291,19 @@ CompileReply compile_cached(const PlannedCompile& planned, const CompileRequest&
     count_not_cached(context, *key.not_cacheable);
     return compile_uncached(planned, request, context, &unit);
   }
+  const bool manifest_may_point = direct_key && !key.date_dependent;
   if (!recache) {
     if (auto hit = try_hit(cache, key.key, planned, request, context, false, start)) {
-      if (direct_key && !key.date_dependent) {
-        count_store(context, record_manifest(cache, *direct_key, key.key,
-                                             cache::included_files(unit.text, request.cwd)));
+      if (manifest_may_point) {
+        remember(context, cache, *direct_key, key.key,
+                 cache::included_files(unit.text, request.cwd), since_ns, known);
       }
       return std::move(*hit);
     }
   }
   context.stats().update([&](ClientStats& s) { (recache ? s.forced_recaches : s.cache_misses)++; });
   std::vector<fs::path> includes;
-  if (direct_key && !key.date_dependent) {
+  if (manifest_may_point) {
     includes = cache::included_files(unit.text, request.cwd);
   }
   bool storable = false;
@@ -223,13 +314,9 @@ CompileReply compile_cached(const PlannedCompile& planned, const CompileRequest&
   if (!storable) {
     count_not_cached(context, "remote_debug_info");
   } else if (auto result = result_of(reply, planned, request)) {
-    const cache::Store store = cache.put(key.key, cache::encode_result(*result));
-    count_store(context, store);
-    if (store.write_errors == 0 && store.timeouts == 0) {
-      context.stats().update([](ClientStats& s) { s.cache_writes++; });
-    }
-    if (direct_key && !key.date_dependent) {
-      count_store(context, record_manifest(cache, *direct_key, key.key, includes));
+    store_result(context, cache, key.key, *result);
+    if (manifest_may_point) {
+      remember(context, cache, *direct_key, key.key, includes, since_ns, known);
     }
   }
   if (!reply.warning.empty()) {

@@ -32,7 +32,8 @@ struct Scan {
   std::string language;               // the -x in effect ("" after -x none)
   std::optional<std::string> dead_x;  // a -x after the last input (gcc warns that it is unused)
   // Dependency output.
-  bool md = false;  // -MD or -MMD
+  bool md = false;   // -MD or -MMD
+  bool mmd = false;  // -MMD: the depfile leaves system headers out
   std::optional<std::string> mf;
   bool mt_or_mq = false;
   bool mp = false;
@@ -71,6 +72,7 @@ void note_option(Scan& scan, const MatchedArg& match, const std::vector<std::str
     case ArgKind::dependency:
       if (match.option == "-MD" || match.option == "-MMD") {
         scan.md = true;
+        scan.mmd = scan.mmd || match.option == "-MMD";
       } else if (match.option == "-MF") {
         scan.mf = match.value;
       } else if (match.option == "-MT" || match.option == "-MQ") {
@@ -270,6 +272,7 @@ CompilePlan make_plan(const Compiler& compiler, const Scan& scan, bool rewrite_i
     if (!scan.mf) {
       plan.preprocess_args.insert(plan.preprocess_args.end(), {"-MF", *plan.depfile});
     }
+    plan.depfile_is_complete = !scan.mmd;
   } else if (!scan.wp_md.empty()) {
     plan.depfile = scan.wp_md.front();
   }

@@ -64,7 +64,10 @@ struct CompilePlan {
   // rewrite-includes mode. remote_compile_command() adds -x, -c <file> and -o.
   std::vector<std::string> remote_args;
   std::optional<std::string> depfile;  // what the local preprocessing writes, if anything
-  std::vector<std::string> outputs;    // what the remote compile writes: the object
+  // The depfile lists every file read, system headers included (the driver's -MD, not -MMD or
+  // -Wp,): what the compile cache's depend mode needs.
+  bool depfile_is_complete = false;
+  std::vector<std::string> outputs;  // what the remote compile writes: the object
 };
 
 struct Analysis {
