@@ -46,9 +46,10 @@ CCACHE_NO_DIRECT = (" (ccache's direct mode made no hit: where its log says why,
 
 
 def clean_environ():
-    """os.environ without any cache tool's settings, so only what a way sets applies."""
+    """os.environ without any cache tool's settings, so only what a way sets applies, and without
+    BUILD_DIR (our scripts' variable, which zstd's Makefile takes as its object directory)."""
     return {k: v for k, v in os.environ.items()
-            if not k.startswith(("SCCACHE_", "CCACHE_", "RUST_LOG"))}
+            if not k.startswith(("SCCACHE_", "CCACHE_", "RUST_LOG")) and k != "BUILD_DIR"}
 
 
 def listening_pid(port):

@@ -8,7 +8,8 @@
 # Usage: bench/run-cache.sh [cache_bench.py options]   (--quick: 1 run, zstd only; --help)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build}
+build_dir=${BUILD_DIR:-build}
+unset BUILD_DIR  # zstd's Makefile would take it as its object directory
 
 # The tools compared, and what the two projects build with (idempotent, as install-deps.sh).
 packages=(ccache sccache redis-server make cmake ninja-build gcc g++)
@@ -25,6 +26,6 @@ if ((${#missing[@]})); then
 fi
 
 # Our build is used as it is when there is one (someone may be working in it).
-[[ -x "$BUILD_DIR/bin/sccache" ]] || BUILD_DIR="$BUILD_DIR" bash scripts/build.sh
+[[ -x "$build_dir/bin/sccache" ]] || BUILD_DIR="$build_dir" bash scripts/build.sh
 bash scripts/fetch-sources.sh leveldb libzstd
-exec python3 bench/cache_bench.py --build-dir "$BUILD_DIR" "$@"
+exec python3 bench/cache_bench.py --build-dir "$build_dir" "$@"

@@ -14,4 +14,6 @@ command -v distccd >/dev/null || $SUDO env DEBIAN_FRONTEND=noninteractive apt-ge
 bash scripts/build.sh
 bash scripts/fetch-sources.sh libzstd
 bash scripts/start-dockerd.sh # the docker builder is measured when an engine answers
-exec python3 bench/bench.py --build-dir "${BUILD_DIR:-build}" "$@"
+build_dir=${BUILD_DIR:-build}
+unset BUILD_DIR  # zstd's Makefile would take it as its object directory
+exec python3 bench/bench.py --build-dir "$build_dir" "$@"
