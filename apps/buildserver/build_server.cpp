@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/fs.hpp"
 #include "util/random.hpp"
 
 #include "common/host_cpus.hpp"
@@ -56,6 +57,10 @@ BuildServer::BuildServer(ServerConfig config)
       m_num_cpus(usable_cpus()),
       m_max_jobs(m_config.max_jobs != 0 ? m_config.max_jobs : usable_cpus()) {
   m_sandbox->check_ready();
+  // Clients' toolchains and sources pass through here: no other local user may read them.
+  util::make_private_directory(m_config.cache_dir);
+  util::make_private_directory(m_config.cache_dir / "tc");
+  util::make_private_directory(m_config.cache_dir / "jobs");
   m_toolchains = std::make_unique<ToolchainArchives>(
       m_config.cache_dir / "tc", m_config.toolchain_cache_size,
       [this](const std::string& id) { m_sandbox->evict_toolchain(id); });

@@ -8,6 +8,7 @@
 #include "sccache/auth.hpp"
 #include "sccache/deferred_removal.hpp"
 
+#include "util/fs.hpp"
 #include "util/tar.hpp"
 
 #include "common/http_replies.hpp"
@@ -105,8 +106,8 @@ JobService::JobService(JobServiceOptions options, Sandbox& sandbox, ToolchainArc
       m_log(std::move(log)),
       m_on_done(std::move(on_done)) {
   std::error_code ec;
-  fs::remove_all(m_options.jobs_dir, ec);  // leftovers of an earlier run
-  fs::create_directories(m_options.jobs_dir);
+  fs::remove_all(m_options.jobs_dir, ec);            // leftovers of an earlier run
+  util::make_private_directory(m_options.jobs_dir);  // clients' sources: no other user's to read
 }
 
 void JobService::add_routes(TransportServer& server) {
@@ -118,7 +119,24 @@ void JobService::add_routes(TransportServer& server) {
 
 std::vector<std::string> JobService::running_job_ids() const {
   std::lock_guard lock(m_mutex);
-  return {m_running.begin(), m_running.end()};
+  std::set<std::string> ids(m_running.begin(), m_running.end());
+  for (const auto& [id, requests] : m_arrived) {
+    ids.insert(id);
+  }
+  return {ids.begin(), ids.end()};
+}
+
+JobService::Arrival::Arrival(JobService& service, std::string job_id)
+    : m_service(service), m_job_id(std::move(job_id)) {
+  std::lock_guard lock(m_service.m_mutex);
+  ++m_service.m_arrived[m_job_id];
+}
+
+JobService::Arrival::~Arrival() {
+  std::lock_guard lock(m_service.m_mutex);
+  if (--m_service.m_arrived[m_job_id] == 0) {
+    m_service.m_arrived.erase(m_job_id);
+  }
 }
 
 unsigned JobService::running_jobs() const {
@@ -160,6 +178,7 @@ void JobService::handle_upload(ServerRequest& request, ServerResponse& response)
     reply_unauthorized(response, "this job token is for another toolchain");
     return;
   }
+  const Arrival arrival(*this, claims->job_id);
   if (m_toolchains.contains(id)) {
     // Another client's upload finished first. Read this one to the end anyway: answering before
     // the body is consumed would break the sender's connection mid-upload.
@@ -196,6 +215,7 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     reply_unauthorized(response, "this job token is for another job");
     return;
   }
+  const Arrival arrival(*this, job_id);
   wire::JobCommand command;
   try {
     command = wire::JobCommand::from_json(wire::read_frame(request.body(), k_max_command_bytes));

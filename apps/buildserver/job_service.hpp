@@ -48,6 +48,8 @@ class JobService {
              std::shared_ptr<spdlog::logger> log, std::function<void(const std::string&)> on_done);
 
   void add_routes(TransportServer& server);
+  // The jobs running, and those whose upload or run request is being received (what the
+  // heartbeat reports, so the scheduler keeps their slots).
   std::vector<std::string> running_job_ids() const;
   unsigned running_jobs() const;
 
@@ -60,6 +62,18 @@ class JobService {
   bool claim_job(const std::string& job_id);
 
   class Slot;  // RAII: one of max_jobs concurrent sandbox runs
+  // RAII: a request for the job arrived and is being handled (counted in m_arrived).
+  class Arrival {
+   public:
+    Arrival(JobService& service, std::string job_id);
+    ~Arrival();
+    Arrival(const Arrival&) = delete;
+    Arrival& operator=(const Arrival&) = delete;
+
+   private:
+    JobService& m_service;
+    std::string m_job_id;
+  };
 
   JobServiceOptions m_options;
   Sandbox& m_sandbox;
@@ -71,6 +85,7 @@ class JobService {
   std::condition_variable m_slot_free;
   unsigned m_busy_slots = 0;
   std::set<std::string> m_running;
+  std::map<std::string, unsigned> m_arrived;  // job id -> requests being handled
   std::map<std::string, std::chrono::steady_clock::time_point> m_used_jobs;
 };
 

@@ -10,6 +10,8 @@
 #include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
 
+#include "sccache/sandbox.hpp"  // is_toolchain_id
+
 #include "common/net_address.hpp"
 
 namespace sccache::wire {
@@ -132,6 +134,16 @@ std::string stringify(const Object& object) {
   return out.str();
 }
 
+// A toolchain id names a file on build servers and keys the scheduler's bookkeeping: only the
+// SHA-256 form is accepted ("../../etc/passwd" is not an id).
+std::string required_toolchain_id(const Object::Ptr& o) {
+  std::string id = required<std::string>(o, "toolchain_id");
+  if (!is_toolchain_id(id)) {
+    throw WireError("field 'toolchain_id' must be 64 lowercase hex digits (a SHA-256)");
+  }
+  return id;
+}
+
 }  // namespace
 
 std::string Heartbeat::to_json() const {
@@ -180,6 +192,15 @@ Heartbeat Heartbeat::from_json(std::string_view text) {
     throw WireError("num_cpus and max_jobs must be above zero");
   }
   return h;
+}
+
+std::string Heartbeat::claimed_server_id(std::string_view text) noexcept {
+  try {
+    return required_server_id(parse_object(text));
+  } catch (...) {
+    // Not even JSON: no claim.
+  }
+  return {};
 }
 
 std::string HeartbeatReply::to_json() const {
@@ -272,7 +293,7 @@ AllocRequest AllocRequest::from_json(std::string_view text) {
                     ErrorCode::protocol_version);
   }
   AllocRequest r;
-  r.toolchain_id = required<std::string>(o, "toolchain_id");
+  r.toolchain_id = required_toolchain_id(o);
   r.wait_ms = std::min<uint32_t>(optional<uint32_t>(o, "wait_ms", 0), 60000);
   return r;
 }
@@ -361,7 +382,7 @@ JobCommand JobCommand::from_json(std::string_view text) {
                     ErrorCode::protocol_version);
   }
   JobCommand c;
-  c.toolchain_id = required<std::string>(o, "toolchain_id");
+  c.toolchain_id = required_toolchain_id(o);
   c.executable = required<std::string>(o, "executable");
   c.arguments = string_list(o, "arguments", true);
   if (o->has("environment")) {
@@ -384,6 +405,24 @@ JobCommand JobCommand::from_json(std::string_view text) {
   if (c.executable.empty() || c.executable.front() != '/' || c.cwd.empty() ||
       c.cwd.front() != '/') {
     throw WireError("executable and cwd must be absolute paths");
+  }
+  // No command line or environment can carry a NUL: refused here, before the job token is spent.
+  auto no_nul = [](const std::string& text, std::string_view field) {
+    if (text.find('\0') != std::string::npos) {
+      throw WireError(fmt::format("field '{}' holds a NUL byte", field));
+    }
+  };
+  no_nul(c.executable, "executable");
+  no_nul(c.cwd, "cwd");
+  for (const auto& arg : c.arguments) {
+    no_nul(arg, "arguments");
+  }
+  for (const auto& [name, value] : c.environment) {
+    no_nul(name, "environment");
+    no_nul(value, "environment");
+  }
+  for (const auto& output : c.outputs) {
+    no_nul(output, "outputs");
   }
   return c;
 }

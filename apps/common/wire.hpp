@@ -63,6 +63,10 @@ struct Heartbeat {
 
   std::string to_json() const;
   static Heartbeat from_json(std::string_view text);  // throws WireError
+  // The server_id a heartbeat body claims, "" when there is none or it is no "ip:port": what
+  // the scheduler
+  // authenticates before it validates (and answers about) anything else. Never throws.
+  static std::string claimed_server_id(std::string_view text) noexcept;
 };
 
 struct HeartbeatReply {

@@ -149,15 +149,18 @@ bool Scheduler::authorize_server(ServerRequest& request, ServerResponse& respons
 }
 
 void Scheduler::handle_heartbeat(ServerRequest& request, ServerResponse& response) {
+  // Authenticated before validated: an unauthenticated caller learns nothing of what a valid
+  // heartbeat looks like.
+  const std::string body = request.read_body(k_max_control_body);
+  if (!authorize_server(request, response, wire::Heartbeat::claimed_server_id(body))) {
+    return;
+  }
   wire::Heartbeat heartbeat;
   try {
-    heartbeat = wire::Heartbeat::from_json(request.read_body(k_max_control_body));
+    heartbeat = wire::Heartbeat::from_json(body);
   } catch (const wire::WireError& e) {
     m_log->warn("bad heartbeat from {}: {}", request.peer_address(), e.what());
     reply_error(response, e);
-    return;
-  }
-  if (!authorize_server(request, response, heartbeat.server_id)) {
     return;
   }
   const std::string id = heartbeat.server_id;

@@ -66,8 +66,10 @@ class ServerRegistry {
   // Wakes every waiting allocation and makes further waits return at once (for shutdown).
   void close();
 
-  // How long an assignment may wait for its job to start before its slot is taken back.
-  static constexpr std::chrono::seconds k_start_grace{120};
+  // How long an assignment may wait for its job to reach its server before its slot is taken
+  // back (build servers report jobs whose upload or run request has arrived as running): short,
+  // so allocations never followed by a job cannot hold capacity.
+  static constexpr std::chrono::seconds k_start_grace{15};
   // No job holds a slot longer than this (the longest compile we wait for, plus margin).
   static constexpr std::chrono::seconds k_max_job_time{1800};
 

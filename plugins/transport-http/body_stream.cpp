@@ -9,6 +9,8 @@
 
 #include "sccache/transport.hpp"
 
+#include "transport-http/connection_guard.hpp"
+
 namespace sccache::transport_http {
 namespace {
 
@@ -23,7 +25,7 @@ uint64_t parse_chunk_size(const std::string& line) {
     digits.remove_suffix(1);
   }
   if (digits.empty() || digits.size() > 15) {
-    throw TransportError(fmt::format("malformed chunk size line \"{}\"", line));
+    throw MalformedBody(fmt::format("malformed chunk size line \"{}\"", line));
   }
   uint64_t size = 0;
   for (char c : digits) {
@@ -32,7 +34,7 @@ uint64_t parse_chunk_size(const std::string& line) {
                 : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                          : -1;
     if (value < 0) {
-      throw TransportError(fmt::format("malformed chunk size line \"{}\"", line));
+      throw MalformedBody(fmt::format("malformed chunk size line \"{}\"", line));
     }
     size = size * 16 + static_cast<uint64_t>(value);
   }
@@ -72,10 +74,25 @@ BodyBuffer::int_type BodyBuffer::underflow() {
 }
 
 size_t BodyBuffer::fill() {
+  if (m_state == State::failed) {
+    // Resynchronising after a framing error could read the next bytes as anything.
+    throw MalformedBody("the body's framing is broken");
+  }
+  try {
+    return fill_unchecked();
+  } catch (...) {
+    m_state = State::failed;
+    throw;
+  }
+}
+
+size_t BodyBuffer::fill_unchecked() {
   for (;;) {
     switch (m_state) {
       case State::done:
         return 0;
+      case State::failed:
+        throw MalformedBody("the body's framing is broken");
       case State::data: {
         bool bounded = m_framing != BodyFraming::until_close;
         if (bounded && m_remaining == 0) {
@@ -105,7 +122,7 @@ size_t BodyBuffer::fill() {
       }
       case State::chunk_end:
         if (!read_line().empty()) {
-          throw TransportError("malformed chunked encoding: no CRLF after a chunk");
+          throw MalformedBody("malformed chunked encoding: no CRLF after a chunk");
         }
         m_state = State::chunk_header;
         continue;
@@ -119,7 +136,7 @@ size_t BodyBuffer::fill() {
       case State::trailer:
         for (unsigned fields = 0; !read_line().empty(); ++fields) {
           if (fields == k_max_trailer_fields) {
-            throw TransportError("malformed chunked encoding: too many trailer fields");
+            throw MalformedBody("malformed chunked encoding: too many trailer fields");
           }
         }
         m_state = State::done;
@@ -129,8 +146,23 @@ size_t BodyBuffer::fill() {
 }
 
 size_t BodyBuffer::raw_read(char* data, size_t size) {
+  // The guard cuts a body that stops coming (connection_guard.hpp); a read it ends throws below.
+  ConnectionGuard::Watch* watch = ConnectionGuard::Watch::current();
+  struct Progress {
+    ConnectionGuard::Watch* watch;
+    uint64_t bytes = 0;
+    ~Progress() {
+      if (watch != nullptr) {
+        watch->body_read_ended(bytes);
+      }
+    }
+  } progress{watch};
+  if (watch != nullptr) {
+    watch->body_read_started();
+  }
   try {
     int n = read_session(m_session, data, static_cast<std::streamsize>(size));
+    progress.bytes = n > 0 ? static_cast<uint64_t>(n) : 0;
     return n > 0 ? static_cast<size_t>(n) : 0;
   } catch (const Poco::TimeoutException&) {
     throw TransportError("timed out reading the body");
@@ -151,7 +183,7 @@ std::string BodyBuffer::read_line() {
       break;
     }
     if (line.size() == k_max_line) {
-      throw TransportError("malformed chunked encoding: line too long");
+      throw MalformedBody("malformed chunked encoding: line too long");
     }
     line.push_back(c);
   }

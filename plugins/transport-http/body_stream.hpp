@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "sccache/transport.hpp"
+
 namespace Poco::Net {
 class HTTPSession;
 }
@@ -23,6 +25,13 @@ class HTTPSession;
 namespace sccache::transport_http {
 
 enum class BodyFraming { length, chunked, until_close };
+
+// The body's own framing is broken (a chunk size that is not hex, a chunk without its CRLF, an
+// overlong line, too many trailer fields): the peer's fault, answered 400.
+class MalformedBody : public TransportError {
+ public:
+  using TransportError::TransportError;
+};
 
 // HTTPSession::read(): bytes the session has buffered, else one receive from its socket (0 at
 // the end of the stream). Throws what the session throws (Poco exceptions).
@@ -37,9 +46,11 @@ class BodyBuffer final : public std::streambuf {
   int_type underflow() override;
 
  private:
-  enum class State { data, chunk_end, chunk_header, trailer, done };
+  // failed: a read threw; every later one throws too (the body's end is lost).
+  enum class State { data, chunk_end, chunk_header, trailer, done, failed };
 
   size_t fill();  // the next piece of the body into m_buffer; 0 at its end
+  size_t fill_unchecked();
   size_t raw_read(char* data, size_t size);
   std::string read_line();
 

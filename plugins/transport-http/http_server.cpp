@@ -1,4 +1,5 @@
-// TransportServer over Poco::Net::HTTPServer, with its own thread pool.
+// TransportServer over Poco's HTTP server connections on a TCPServer, with its own thread pool
+// and a ConnectionGuard (connection_guard.hpp) for the limits Poco's timeouts cannot give.
 //
 // Every request goes through one Poco handler (Dispatcher) that applies the header and body
 // limits, routes, runs the route handler and turns its exceptions into JSON error responses.
@@ -13,14 +14,20 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "transport-http/connection_guard.hpp"
 #include "transport-http/router.hpp"
 #include "transport-http/server_exchange.hpp"
 #include "transport-http/tls_identity.hpp"
@@ -53,6 +60,18 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& poco_response) override {
     // Poco's HTTPServerConnection always passes its HTTPServerRequestImpl.
     auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(poco_request);
+    ConnectionGuard::Watch* watch = ConnectionGuard::Watch::current();
+    if (watch != nullptr) {
+      watch->request_started();
+    }
+    struct EndOfRequest {
+      ConnectionGuard::Watch* watch;
+      ~EndOfRequest() {
+        if (watch != nullptr) {
+          watch->request_ended();
+        }
+      }
+    } end_of_request{watch};
     RequestAdaptor request(impl, m_state->max_body_bytes);
     ResponseAdaptor response(poco_response);
     if (m_state->stopping) {
@@ -62,6 +81,8 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
       dispatch(request, response);
     } catch (const BodyTooLarge& e) {
       fail(request, response, 413, e.what());
+    } catch (const MalformedBody& e) {
+      fail(request, response, 400, e.what());
     } catch (const std::exception& e) {
       fail(request, response, 500, e.what());
     } catch (...) {
@@ -69,7 +90,9 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
     }
     if (!request.finish_body(k_max_skipped_body)) {
       response.close_connection();
-      if (response.body_stream() == nullptr) {  // a streamed response ends after this returns
+      // A streamed response ends after this returns; a request without trustworthy framing
+      // has no body end to wait for.
+      if (response.body_stream() == nullptr && request.framing_error().empty()) {
         request.drain_before_close(k_max_drained_body, k_max_drain_time);
       }
     }
@@ -81,6 +104,11 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
 
  private:
   void dispatch(RequestAdaptor& request, ResponseAdaptor& response) {
+    if (!request.framing_error().empty()) {
+      reply_error(request, response, 400,
+                  fmt::format("malformed request framing: {}", request.framing_error()));
+      return;
+    }
     if (request.headers().size() > k_max_header_fields ||
         request.header_bytes() > k_max_header_bytes) {
       reply_error(request, response, 431,
@@ -142,7 +170,7 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
   void fail(RequestAdaptor& request, ResponseAdaptor& response, int status,
             const std::string& message) noexcept {
     try {
-      m_state->log->log(status == 413 ? spdlog::level::warn : spdlog::level::err,
+      m_state->log->log(status < 500 ? spdlog::level::warn : spdlog::level::err,
                         "{} {} from {}: {} (status {})", request.method(), request.path(),
                         request.peer_address(), message, status);
       if (response.sent()) {
@@ -171,6 +199,87 @@ class DispatcherFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 
  private:
   std::shared_ptr<const ServerState> m_state;
+};
+
+// Poco's answer to a request it cannot parse, as HTTPServerConnection gives it.
+void send_bad_request(Poco::Net::HTTPServerSession& session) {
+  try {
+    Poco::Net::HTTPServerResponseImpl response(session);
+    response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+    response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
+    response.setKeepAlive(false);
+    response.send();
+  } catch (const Poco::Exception&) {
+    // The peer is gone: nothing to answer.
+  }
+  session.setKeepAlive(false);
+}
+
+// Poco's HTTP connection, watched by the guard for as long as it runs.
+class GuardedConnection final : public Poco::Net::TCPServerConnection {
+ public:
+  GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard)
+      : Poco::Net::TCPServerConnection(socket),
+        m_params(std::move(params)),
+        m_factory(std::move(factory)),
+        m_guard(guard) {}
+
+  // Poco's HTTPServerConnection::run(), plus: a request head Poco cannot parse into numbers (a
+  // Content-Length of "abc" throws SyntaxException there) is a 400 rather than a silent close,
+  // and stopping is the guard's (it wakes idle connections).
+  void run() override {
+    ConnectionGuard::Watch watch(m_guard, socket());
+    Poco::Net::HTTPServerSession session(socket(), m_params);
+    while (!m_guard.stopping() && session.hasMoreRequests()) {
+      try {
+        Poco::Net::HTTPServerResponseImpl response(session);
+        Poco::Net::HTTPServerRequestImpl request(response, session, m_params);
+        response.setDate(Poco::Timestamp());
+        response.setVersion(request.getVersion());
+        response.setKeepAlive(m_params->getKeepAlive() && request.getKeepAlive() &&
+                              session.canKeepAlive());
+        std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(
+            m_factory->createRequestHandler(request));
+        if (request.getExpectContinue() &&
+            response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK) {
+          response.sendContinue();
+        }
+        handler->handleRequest(request, response);
+        session.setKeepAlive(m_params->getKeepAlive() && response.getKeepAlive() &&
+                             session.canKeepAlive());
+      } catch (const Poco::Net::NoMessageException&) {
+        break;  // the peer closed between requests
+      } catch (const Poco::Net::MessageException&) {
+        send_bad_request(session);
+      } catch (const Poco::SyntaxException&) {
+        send_bad_request(session);
+      } catch (const Poco::Exception&) {
+        break;  // I/O failed or timed out (or the guard cut the connection): it ends
+      }
+    }
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr m_params;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr m_factory;
+  ConnectionGuard& m_guard;
+};
+
+class GuardedConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                           Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                           ConnectionGuard& guard)
+      : m_params(std::move(params)), m_factory(std::move(factory)), m_guard(guard) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new GuardedConnection(socket, m_params, m_factory, m_guard);
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr m_params;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr m_factory;
+  ConnectionGuard& m_guard;
 };
 
 // Threads: add_route() and start() from one thread before serving; stop() from any thread but a
@@ -216,9 +325,11 @@ class HttpServer final : public TransportServer {
   uint16_t m_port = 0;
   std::optional<TlsIdentity> m_identity;
   Poco::Net::ServerSocket m_socket;
-  // Declared before m_server: the pool must outlive the server using it.
+  // Declared before m_server: the pool and the guard must outlive the server using them.
   std::unique_ptr<Poco::ThreadPool> m_pool;
-  std::unique_ptr<Poco::Net::HTTPServer> m_server;
+  std::unique_ptr<ConnectionGuard> m_guard;
+  Poco::SharedPtr<DispatcherFactory> m_handlers;
+  std::unique_ptr<Poco::Net::TCPServer> m_server;
 };
 
 Poco::Net::ServerSocket HttpServer::listen() {
@@ -249,22 +360,31 @@ void HttpServer::start() {
     throw std::logic_error("the server was already started");
   }
   m_socket = listen();
-  unsigned workers = std::max(1u, m_options.worker_threads);
+  // Enough workers that one peer at its connection limit cannot take them all.
+  const unsigned workers =
+      std::max({1u, m_options.worker_threads, 2 * ConnectionGuard::k_max_per_peer});
   auto params = Poco::makeAuto<Poco::Net::HTTPServerParams>();
   params->setMaxThreads(static_cast<int>(workers));
-  params->setMaxQueued(static_cast<int>(std::max(1u, m_options.max_queued_connections)));
+  // Every admitted connection is queued (the guard bounds them): one dropped by a full queue
+  // would never give its count back.
+  params->setMaxQueued(static_cast<int>(
+      std::max(m_options.max_queued_connections, ConnectionGuard::k_max_total + 1)));
   params->setKeepAlive(true);
   params->setKeepAliveTimeout(Poco::Timespan(m_options.keep_alive_timeout.count(), 0));
   params->setMaxKeepAliveRequests(static_cast<int>(m_options.max_keep_alive_requests));
   params->setTimeout(Poco::Timespan(m_options.io_timeout.count(), 0));
   try {
     m_pool = std::make_unique<Poco::ThreadPool>("transport-http", 1, static_cast<int>(workers));
-    m_server = std::make_unique<Poco::Net::HTTPServer>(Poco::makeShared<DispatcherFactory>(m_state),
-                                                       *m_pool, m_socket, params);
+    m_guard = std::make_unique<ConnectionGuard>(m_options.keep_alive_timeout);
+    m_handlers = Poco::makeShared<DispatcherFactory>(m_state);
+    m_server = std::make_unique<Poco::Net::TCPServer>(
+        new GuardedConnectionFactory(params, m_handlers, *m_guard), *m_pool, m_socket, params);
+    m_server->setConnectionFilter(m_guard->filter());
     m_server->start();
     m_port = m_socket.address().port();
   } catch (const Poco::Exception& e) {
     m_server.reset();
+    m_guard.reset();
     m_pool.reset();
     m_socket.close();
     throw TransportError(fmt::format("cannot start the HTTP server on {}:{}: {}",
@@ -283,12 +403,14 @@ void HttpServer::stop() {
   m_state->stopping = true;
   try {
     // Stops accepting, lets each connection finish its current request, then closes them.
-    m_server->stopAll(false);
+    m_server->stop();
+    m_guard->stop_idle();
     m_pool->joinAll();
   } catch (const Poco::Exception& e) {
     m_state->log->warn("stopping the HTTP server: {}", e.displayText());
   }
   m_server.reset();
+  m_guard.reset();
   try {
     m_socket.close();  // the server kept it open: without this, connects would still succeed
   } catch (const Poco::Exception&) {

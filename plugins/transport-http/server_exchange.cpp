@@ -1,5 +1,6 @@
 #include "transport-http/server_exchange.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <strings.h>
 
@@ -18,6 +19,39 @@ bool is_framing_header(const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// RFC 9112 section 6: what makes a request's body boundaries ambiguous ("" when none does).
+std::string framing_problem(const HeaderList& headers) {
+  std::optional<std::string> length;
+  bool transfer_encoding = false;
+  for (const auto& [name, value] : headers) {
+    if (strcasecmp(name.c_str(), "Content-Length") == 0) {
+      const bool digits =
+          !value.empty() && value.size() <= 18 &&
+          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits) {
+        return "Content-Length is not a decimal byte count";
+      }
+      if (length && *length != value) {
+        return "two different Content-Length values";
+      }
+      length = value;
+    } else if (strcasecmp(name.c_str(), "Transfer-Encoding") == 0) {
+      if (transfer_encoding || strcasecmp(value.c_str(), "chunked") != 0) {
+        return "only \"Transfer-Encoding: chunked\" is accepted";
+      }
+      transfer_encoding = true;
+    }
+  }
+  if (length && transfer_encoding) {
+    return "both Content-Length and Transfer-Encoding";
+  }
+  return {};
+}
+
+}  // namespace
+
 RequestAdaptor::RequestAdaptor(Poco::Net::HTTPServerRequestImpl& request, uint64_t max_body_bytes)
     : m_request(request),
       m_max_body_bytes(max_body_bytes),
@@ -32,7 +66,10 @@ RequestAdaptor::RequestAdaptor(Poco::Net::HTTPServerRequestImpl& request, uint64
   for (const auto& [name, value] : request) {
     m_headers.emplace_back(name, value);
   }
-  if (request.getChunkedTransferEncoding()) {
+  m_framing_error = framing_problem(m_headers);
+  if (!m_framing_error.empty()) {
+    m_content_length = 0;
+  } else if (request.getChunkedTransferEncoding()) {
     m_content_length = -1;
   } else if (request.hasContentLength()) {
     m_content_length = request.getContentLength64();
@@ -50,7 +87,9 @@ std::istream& RequestAdaptor::body() {
 
 bool RequestAdaptor::finish_body(uint64_t max_skip) noexcept {
   if (!m_body_finished) {
-    if (m_content_length > 0 && static_cast<uint64_t>(m_content_length) > m_max_body_bytes) {
+    if (!m_framing_error.empty()) {
+      m_body_finished = false;  // where the body ends is unknown: nothing more is read
+    } else if (m_content_length > 0 && static_cast<uint64_t>(m_content_length) > m_max_body_bytes) {
       m_body_finished = false;  // refused unread
     } else {
       try {

@@ -46,6 +46,11 @@ class RequestAdaptor final : public ServerRequest {
   void drain_before_close(uint64_t max_bytes, std::chrono::milliseconds max_time) noexcept;
   // Bytes of header fields, for the server's header limits.
   size_t header_bytes() const;
+  // Why the body's framing cannot be trusted (a Content-Length that is not a decimal count,
+  // two that differ, a Transfer-Encoding other than chunked, or both headers), else "". Such a
+  // request is answered 400 and its connection closed without reading on: where its body ends
+  // is unknown.
+  const std::string& framing_error() const { return m_framing_error; }
   // Ends the connection at once (for a response that cannot be completed). Never throws.
   void abort_connection() noexcept;
 
@@ -55,6 +60,7 @@ class RequestAdaptor final : public ServerRequest {
   std::string m_method, m_path, m_query, m_peer;
   HeaderList m_headers;
   int64_t m_content_length = 0;
+  std::string m_framing_error;
   std::optional<BodyStream> m_body;
   std::optional<bool> m_body_finished;
 };

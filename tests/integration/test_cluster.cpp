@@ -116,9 +116,25 @@ TEST_CASE("bad requests get a 4xx and the scheduler keeps serving") {
   cluster.start_scheduler();
   REQUIRE(wait_until([&] { return cluster.status().connected; }, std::chrono::seconds(10)));
   const uint16_t port = cluster.scheduler_port();
-  CHECK(http_call(port, "POST", "/api/v2/server/heartbeat", {.body = "{not json"}).status == 400);
-  CHECK(http_call(port, "POST", "/api/v2/server/heartbeat", {.body = R"({"protocol":2})"}).status ==
-        400);
+  // Heartbeats are authenticated before they are validated: a caller without the server
+  // credential learns nothing of what a valid one holds.
+  const std::string server_auth = "Bearer my server token";
+  for (const std::string body :
+       {"{not json", R"({"protocol":2})", R"({"server_id":"1.2.3.4:5"})"}) {
+    HttpReply refused = http_call(port, "POST", "/api/v2/server/heartbeat", {.body = body});
+    CHECK(refused.status == 401);
+    CHECK(refused.body.find("job_key") == std::string::npos);
+    CHECK(refused.body.find("protocol") == std::string::npos);
+  }
+  // With the credential, for the server id the body claims, the body is validated.
+  const std::string incomplete = R"({"server_id":"127.0.0.1:1"})";
+  const std::string too_old = R"({"protocol":2,"server_id":"127.0.0.1:1"})";
+  CHECK(http_call(port, "POST", "/api/v2/server/heartbeat",
+                  {.body = incomplete, .authorization = server_auth})
+            .status == 400);
+  CHECK(http_call(port, "POST", "/api/v2/server/heartbeat",
+                  {.body = too_old, .authorization = server_auth})
+            .status == 400);
   CHECK(http_call(port, "POST", "/api/v2/server/heartbeat",
                   {.body = std::string(1000, 'x'), .declared_length = 64 << 20})
             .status == 413);
@@ -135,10 +151,10 @@ TEST_CASE("bad requests get a 4xx and the scheduler keeps serving") {
   CHECK(typed(http_call(port, "GET", "/no/such/path")) == "not_found");
   CHECK(typed(http_call(port, "DELETE", "/api/v2/status")) == "method_not_allowed");
   CHECK(typed(anonymous) == "unauthorized");
-  CHECK(typed(http_call(port, "POST", "/api/v2/server/heartbeat", {.body = "{not json"})) ==
-        "bad_request");
-  CHECK(typed(http_call(port, "POST", "/api/v2/server/heartbeat", {.body = R"({"protocol":2})"})) ==
-        "protocol_version");
+  CHECK(typed(http_call(port, "POST", "/api/v2/server/heartbeat",
+                        {.body = incomplete, .authorization = server_auth})) == "bad_request");
+  CHECK(typed(http_call(port, "POST", "/api/v2/server/heartbeat",
+                        {.body = too_old, .authorization = server_auth})) == "protocol_version");
   CHECK(http_call(port, "DELETE", "/api/v2/status").status == 405);
   // Garbage that is not HTTP at all.
   {
@@ -186,12 +202,12 @@ TEST_CASE("a server credential must name its server, and a throwing verifier is 
   CHECK(thrown.body.find("could not be checked") != std::string::npos);
   CHECK(thrown.body.find("fixture-internal-detail") == std::string::npos);
 
-  // A server id that is no address (here, one that would forge a log line) is a 400 before
-  // anything is logged or verified.
+  // A server id that is no address (here, one that would forge a log line) is no claim at all:
+  // refused without being logged.
   heartbeat.server_id = "127.0.0.1:1\n[info] build server 6.6.6.6:10501 registered";
   HttpReply forged = http_call(port, "POST", "/api/v2/server/heartbeat",
                                {.body = heartbeat.to_json(), .authorization = "Bearer fixture"});
-  CHECK(forged.status == 400);
+  CHECK(forged.status == 401);
   CHECK(cluster.status().num_servers == 0);
   CHECK(cluster.scheduler().running());
   CHECK(log_contains(cluster.scheduler(), "the auth plugin threw"));

@@ -12,14 +12,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A gcc of the test's own that logs each command line (one per line) to `log`, then runs gcc;
-// `after` is shell run after gcc (with gcc's exit code kept).
-fs::path logging_gcc(const fs::path& dir, const fs::path& log, const std::string& after = "") {
+// A compiler of the test's own that logs each command line (one per line) to `log`, then runs
+// `compiler`; `after` is shell run after it (with its exit code kept).
+fs::path logging_gcc(const fs::path& dir, const fs::path& log, const std::string& after = "",
+                     const std::string& compiler = "gcc") {
   fs::create_directories(dir);
-  const fs::path script = dir / "gcc";
-  write_file(script,
-             fmt::format("#!/bin/sh\necho \"$*\" >> '{}'\ngcc \"$@\"\nrc=$?\n{}\nexit $rc\n",
-                         log.string(), after));
+  const fs::path script = dir / compiler;
+  write_file(script, fmt::format("#!/bin/sh\necho \"$*\" >> '{}'\n{} \"$@\"\nrc=$?\n{}\nexit $rc\n",
+                                 log.string(), compiler, after));
   fs::permissions(script, fs::perms::owner_all);
   return script;
 }
@@ -40,8 +40,13 @@ std::vector<std::string> log_lines(const fs::path& log) {
   return lines;
 }
 
+// Whether a preprocessor ran on a source (depend mode's one probe of an empty unit, -M of
+// /dev/null for the files gcc reads unasked, is not counted).
 bool ran_preprocessor(const std::vector<std::string>& lines) {
   for (const auto& line : lines) {
+    if (line.ends_with("/dev/null")) {
+      continue;
+    }
     if (line.starts_with("-E ") || line.find(" -E ") != std::string::npos) {
       return true;
     }
@@ -211,6 +216,8 @@ TEST_CASE("preprocessed mode where depend mode cannot be trusted or shares less"
   TempDir dir("sccache-depend-test");
   const fs::path log = dir / "commands.log";
   const std::string gcc = logging_gcc(dir / "bin", log).string();
+  REQUIRE(have("clang"));  // scripts/install-deps.sh installs it
+  const std::string logging_clang = logging_gcc(dir / "bin", log, "", "clang").string();
   struct Case {
     std::string why;
     std::vector<std::string> extra_args;
@@ -218,7 +225,7 @@ TEST_CASE("preprocessed mode where depend mode cannot be trusted or shares less"
     std::string config;  // the client config's text, if any
   };
   const std::vector<Case> cases = {
-      {"-MMD leaves system headers out of the depfile", {"-MMD"}, {}},
+      {"clang -MMD (no include trace to take the system headers from)", {"-MMD"}, {}},
       // (kept local in rewrite mode, gcc would record -fdirectives-only: full preprocessing)
       {"-frecord-gcc-switches would record an added -MD",
        {"-frecord-gcc-switches"},
@@ -229,6 +236,7 @@ TEST_CASE("preprocessed mode where depend mode cannot be trusted or shares less"
   int n = 0;
   for (const auto& c : cases) {
     INFO(c.why);
+    const bool uses_clang = c.why.starts_with("clang");
     std::map<std::string, std::string> env = c.env;
     const fs::path root = dir / fmt::format("m{}", n++);
     if (!c.config.empty()) {
@@ -240,17 +248,21 @@ TEST_CASE("preprocessed mode where depend mode cannot be trusted or shares less"
     write_file(m.src() / "scale.h", k_header);
     write_file(m.src() / "a.c", k_c_source);
     settle(m.src());
-    std::vector<std::string> args = {gcc, "-O2", "-c", "a.c", "-o", "a.o"};
+    std::vector<std::string> args = {
+        uses_clang ? logging_clang : gcc, "-O2", "-c", "a.c", "-o", "a.o"};
     args.insert(args.end(), c.extra_args.begin(), c.extra_args.end());
     fs::remove(log);
     REQUIRE(m.compile(args).exit_code == 0);
     CHECK(ran_preprocessor(log_lines(log)));
     const std::string ours = read_file(m.src() / "a.o");
     fs::remove(m.src() / "a.o");
-    REQUIRE(m.compile(args).exit_code == 0);  // a hit all the same
+    const RunResult hit = m.compile(args);  // a hit all the same
+    REQUIRE(hit.exit_code == 0);
     CHECK(read_file(m.src() / "a.o") == ours);
-    REQUIRE(local_compile(args, m.src()).exit_code == 0);
+    const RunResult reference = local_compile(args, m.src());
+    REQUIRE(reference.exit_code == 0);
     CHECK(read_file(m.src() / "a.o") == ours);
+    CHECK(hit.err == reference.err);
     CacheStats s = m.stats();
     CHECK(s.hits == 1);
     CHECK(s.misses == 1);
@@ -274,4 +286,65 @@ TEST_CASE("depend mode: a failed compile is the compiler's own, and nothing is s
   CacheStats s = m.stats();
   CHECK(s.hits == 0);
   CHECK(s.writes == 0);
+}
+
+TEST_CASE("gcc -MMD takes depend mode through the include trace; stderr stays the compiler's") {
+  TempDir dir("sccache-depend-test");
+  CacheMachine m(dir / "m");
+  const fs::path log = dir / "commands.log";
+  const std::string gcc = logging_gcc(dir / "bin", log).string();
+  // Warnings from a header (with "In file included from"), an unguarded header (gcc's -H then
+  // ends with its "Multiple include guards" report), a system header.
+  write_file(m.src() / "unguarded.h", "int unguarded_counter;\n");
+  write_file(m.src() / "warns.h",
+             "#pragma once\nstatic int helper(int a) { int unused_in_header; return a; }\n");
+  write_file(m.src() / "a.c",
+             "#include <stdio.h>\n#include \"unguarded.h\"\n#include \"warns.h\"\n"
+             "int main(void) { int unused = helper(2); printf(\"x\\n\"); return 0; }\n");
+  settle(m.src());
+  const std::vector<std::string> args = {gcc,   "-O2",  "-Wall", "-c",  "a.c", "-o",
+                                         "a.o", "-MMD", "-MP",   "-MF", "a.d"};
+  fs::remove(log);
+  const RunResult reference = local_compile(args, m.src());
+  REQUIRE(reference.exit_code == 0);
+  REQUIRE(reference.err.find("unused_in_header") != std::string::npos);
+  const std::string object = read_file(m.src() / "a.o");
+  const std::string depfile = read_file(m.src() / "a.d");
+  fs::remove(log);
+  for (int round = 0; round < 2; ++round) {
+    INFO("round " << round);  // 0: the miss, traced; 1: its direct hit
+    fs::remove(m.src() / "a.o");
+    fs::remove(m.src() / "a.d");
+    const RunResult r = m.compile(args);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err == reference.err);
+    CHECK(r.out == reference.out);
+    CHECK(read_file(m.src() / "a.o") == object);
+    CHECK(read_file(m.src() / "a.d") == depfile);
+  }
+  const std::vector<std::string> lines = log_lines(log);
+  CHECK_FALSE(ran_preprocessor(lines));
+  REQUIRE(lines.size() == 2);  // the traced compile, and the probe for the files read unasked
+  CHECK(lines.front().ends_with(" -H"));
+  CHECK(lines.back().ends_with("/dev/null"));
+  CacheStats s = m.stats();
+  CHECK(s.direct == 1);
+  CHECK(s.misses == 1);
+  // A system header the -MMD depfile leaves out is in the key all the same: it is in the
+  // manifest, so a changed one would miss. (Proved on a header of our own, made "system" by
+  // -isystem.)
+  fs::create_directories(m.src() / "sys");
+  write_file(m.src() / "sys" / "sysdep.h", "#define SYS_VALUE 1\n");
+  write_file(m.src() / "b.c", "#include <sysdep.h>\nint b(void) { return SYS_VALUE; }\n");
+  settle(m.src());
+  const std::vector<std::string> b_args = {gcc, "-O2", "-isystem", "sys", "-c", "b.c", "-MMD"};
+  REQUIRE(m.compile(b_args).exit_code == 0);
+  CHECK(read_file(m.src() / "b.d").find("sysdep.h") == std::string::npos);  // -MMD's choice
+  write_file(m.src() / "sys" / "sysdep.h", "#define SYS_VALUE 2\n");
+  settle(m.src());
+  REQUIRE(m.compile(b_args).exit_code == 0);
+  const std::string ours = read_file(m.src() / "b.o");
+  REQUIRE(local_compile(b_args, m.src()).exit_code == 0);
+  CHECK(read_file(m.src() / "b.o") == ours);
+  CHECK(m.stats().direct == 1);  // the changed system header missed
 }

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "common/wire.hpp"
 #include "integration/distributed_fixture.hpp"
 
 using namespace sccache::test;
@@ -115,6 +116,39 @@ TEST_CASE("every failure to distribute falls back to a correct local compile, co
     cluster.server(0).wait();
     ::umount2(small.c_str(), MNT_DETACH);
   }
+}
+
+TEST_CASE("allocations never followed by a job give their slots back within the lease") {
+  Cluster cluster;
+  const fs::path config = start_one_server(cluster);
+  const uint16_t port = cluster.scheduler_port();
+  const std::string client_auth = "Bearer my client token";
+  auto alloc = [&](const std::string& toolchain_id) {
+    return http_call(port, "POST", std::string(sccache::wire::k_alloc_path),
+                     {.body = sccache::wire::AllocRequest{toolchain_id, 0}.to_json(),
+                      .authorization = client_auth});
+  };
+  // A toolchain id must be one: no path, no arbitrary string takes a slot.
+  CHECK(alloc("../../etc/passwd").status == 400);
+  // A burst of allocations that never run takes every slot...
+  const std::string unused_toolchain(64, 'e');
+  int taken = 0;
+  while (taken < 64 && alloc(unused_toolchain).status == 200) {
+    ++taken;
+  }
+  REQUIRE(taken > 0);
+  REQUIRE(taken < 64);
+  const auto burst_end = std::chrono::steady_clock::now();
+  // ...and gets them back once their lease ends and a heartbeat shows no job arrived.
+  REQUIRE(
+      wait_until([&] { return alloc(unused_toolchain).status == 200; }, std::chrono::seconds(60)));
+  const auto held = std::chrono::steady_clock::now() - burst_end;
+  CHECK(held < std::chrono::seconds(30));
+  const fs::path dir = cluster.dir() / "after-burst";
+  write_file(dir / "a.c", "int f(int x) { return x * 3; }\n");
+  auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, "a.c", "a.o");
+  CHECK(remote.object == local.object);
+  CHECK(stats_json(cluster, config)->getValue<uint64_t>("remote_compiles") == 1);
 }
 
 // Docker builders only: hidden from the default run, and run by ctest's test_distributed_docker

@@ -173,3 +173,45 @@ TEST_CASE("a message from an older protocol version is refused as protocol_versi
     CHECK(e.code() == ErrorCode::protocol_version);
   }
 }
+
+TEST_CASE("a toolchain id must be a SHA-256; commands with a NUL byte are refused") {
+  const std::vector<std::string> bad_ids = {"../../etc/passwd", "", std::string(64, 'A'),
+                                            std::string(63, 'a'), std::string(65, 'a')};
+  for (const std::string& bad : bad_ids) {
+    INFO(bad);
+    AllocRequest alloc{bad, 0};
+    CHECK_THROWS_AS(AllocRequest::from_json(alloc.to_json()), WireError);
+    JobCommand c;
+    c.toolchain_id = bad;
+    c.executable = "/usr/bin/gcc";
+    c.cwd = "/w";
+    CHECK_THROWS_AS(JobCommand::from_json(c.to_json()), WireError);
+  }
+  CHECK(AllocRequest::from_json(AllocRequest{std::string(64, 'f'), 0}.to_json()).toolchain_id ==
+        std::string(64, 'f'));
+
+  JobCommand c;
+  c.toolchain_id = std::string(64, 'b');
+  c.executable = "/usr/bin/gcc";
+  c.cwd = "/w";
+  c.arguments = {"-c", std::string("a\0b.c", 5)};
+  try {
+    JobCommand::from_json(c.to_json());
+    FAIL("a NUL byte in an argument was accepted");
+  } catch (const WireError& e) {
+    CHECK(e.code() == ErrorCode::bad_request);
+    CHECK(std::string(e.what()).find("NUL") != std::string::npos);
+  }
+  c.arguments = {"-c", "a.c"};
+  c.environment = {{"X", std::string("1\0", 2)}};
+  CHECK_THROWS_AS(JobCommand::from_json(c.to_json()), WireError);
+}
+
+TEST_CASE("the server id a heartbeat claims is read without validating the rest") {
+  CHECK(Heartbeat::claimed_server_id(R"({"server_id":"10.0.0.2:10501","job_key":"x"})") ==
+        "10.0.0.2:10501");
+  CHECK(Heartbeat::claimed_server_id("not json").empty());
+  CHECK(Heartbeat::claimed_server_id(R"({"server_id":5})").empty());
+  CHECK(Heartbeat::claimed_server_id(R"({"server_id":"1.2.3.4:1\n[info] forged"})").empty());
+  CHECK(Heartbeat::claimed_server_id("{}").empty());
+}

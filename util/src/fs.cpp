@@ -102,4 +102,9 @@ std::optional<std::string> read_file(const fs::path& path) {
   }
 }
 
+void make_private_directory(const fs::path& path) {
+  fs::create_directories(path);
+  fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace);
+}
+
 }  // namespace util

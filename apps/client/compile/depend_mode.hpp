@@ -1,8 +1,10 @@
 // Depend mode (ccache's): a cache miss that compiles here anyway runs no preprocessor. The
-// compile itself writes a complete depfile (the command's own -MD one, or one added for the
-// purpose), and the result is keyed by the direct key plus every file that depfile lists with
-// its digest (cache_key.hpp depend_key), behind a manifest entry: only direct-mode lookups find
-// it. This saves the preprocessor run that preprocessed mode pays on every miss.
+// compile itself lists what it read: a complete depfile (the command's own -MD one, or one added
+// for the purpose) or, for gcc with -MMD, its -H include trace (cache/include_trace.hpp) plus
+// the files it reads unasked (stdc-predef.h); the result is keyed by the direct key plus every file
+// that depfile lists with its digest (cache_key.hpp depend_key), behind a manifest entry: only
+// direct-mode lookups find it. This saves the preprocessor run that preprocessed mode pays on every
+// miss.
 //
 // Threads: any number at once. Failure: as compile_here (util::SpawnError).
 #pragma once
@@ -19,8 +21,9 @@ namespace sccache {
 
 // Whether `planned` may take depend mode: the config allows it (cache_config.hpp), the compile
 // will not go to the cluster (which needs the unit anyway), the command's own depfile, if any,
-// is complete (-MD, not -MMD or -Wp,-MD), and without one nothing records the command line
-// (-frecord-gcc-switches, -grecord-command-line: an added -MD would change the object).
+// is complete (-MD) or the compiler is gcc (-MMD, -Wp,: traced with -H, unless the command has
+// its own -H), and without one nothing records the command line (-frecord-gcc-switches,
+// -grecord-command-line: an added -MD would change the object).
 bool depend_mode_applies(const PlannedCompile& planned, const cache::CacheConfig& config);
 
 struct DependCompile {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "client/cache/depfile.hpp"
+#include "client/cache/include_trace.hpp"
 #include "client/cache/source_tokens.hpp"
 
 using namespace sccache::cache;
@@ -59,4 +60,37 @@ TEST_CASE("time macros are found as whole identifiers only") {
   CHECK_FALSE(mentions_date("__DATE__S"));
   CHECK(has_identifier("a __FILE__ b", "__FILE__"));
   CHECK_FALSE(has_identifier("a_FILE__", "__FILE__"));
+}
+
+TEST_CASE("gcc's -H trace is split from the diagnostics around it, whole lines only") {
+  const std::string text =
+      ". /usr/include/stdio.h\n"
+      ".. /usr/include/features.h\n"
+      ". ./warns.h\n"
+      "In file included from a.c:3:\n"
+      "./warns.h:2:30: warning: unused variable 'x' [-Wunused-variable]\n"
+      "    2 | static int helper(int a) { int x; return a; }\n"
+      "! pch/all.h.gch\n"
+      "x pch/old.h.gch\n"
+      ".. ../up/a.h\n"
+      "Multiple include guards may be useful for:\n"
+      "/usr/include/features.h\n"
+      "../up/a.h\n"
+      "/tmp/ccXYZ.s: Assembler messages:\n"
+      ". truncated";
+  IncludeTrace trace = split_include_trace(text, "/w/src");
+  CHECK(trace.diagnostics ==
+        "In file included from a.c:3:\n"
+        "./warns.h:2:30: warning: unused variable 'x' [-Wunused-variable]\n"
+        "    2 | static int helper(int a) { int x; return a; }\n"
+        "/tmp/ccXYZ.s: Assembler messages:\n"
+        ". truncated");
+  std::vector<std::string> files;
+  for (const auto& f : trace.files) {
+    files.push_back(f.string());
+  }
+  CHECK(files == std::vector<std::string>{"/usr/include/stdio.h", "/usr/include/features.h",
+                                          "/w/src/warns.h", "/w/src/pch/all.h.gch", "/w/up/a.h"});
+  // Nothing of the trace: the text is kept as it is.
+  CHECK(split_include_trace("a.c:1:1: error: x\n", "/w").diagnostics == "a.c:1:1: error: x\n");
 }

@@ -25,6 +25,10 @@ enum class Durability { none, fsync };
 void write_file_atomically(const std::filesystem::path& path, std::string_view data,
                            unsigned mode = 0644, Durability durability = Durability::none);
 
+// Creates `path` (and its parents) if needed and makes it 0700, so no other local user can enter
+// it whatever the umask or an earlier run left. Throws std::filesystem::filesystem_error.
+void make_private_directory(const std::filesystem::path& path);
+
 // The whole file, or nullopt if it cannot be opened or read (errno tells).
 std::optional<std::string> read_file(const std::filesystem::path& path);
 
