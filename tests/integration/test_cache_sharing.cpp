@@ -25,6 +25,7 @@ TEST_CASE("make -j on one cache directory, from two servers: every rebuild objec
   write_file(
       first.src() / "Makefile",
       "all:" + objects + "\n%.o: %.c\n\t$(CC) -O2 -MMD -c $< -o $@\nclean:\n\trm -f *.o *.d\n");
+  settle(first.src());  // depend mode stores nothing read within a second of its compile
   const std::string cc = "CC=" + CacheMachine::sccache().string() + " gcc";
   auto make = [&](CacheMachine& m) {
     std::map<std::string, std::string> env = m.env;
