@@ -151,6 +151,32 @@ TEST_CASE("allocations never followed by a job give their slots back within the 
   CHECK(stats_json(cluster, config)->getValue<uint64_t>("remote_compiles") == 1);
 }
 
+TEST_CASE("a build server killed before the scheduler notices costs no remote work") {
+  Cluster cluster;
+  // A long server timeout: the dead server stays registered, and gets jobs, for the whole test.
+  cluster.start_scheduler("my client token", "my server token", "server_timeout_secs = 60\n");
+  cluster.start_server();
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(2));
+  const fs::path config = cluster.client_config("my client token", "# a server dies");
+  cluster.server(0).signal(SIGKILL);
+  cluster.server(0).wait();
+  const fs::path dir = cluster.dir() / "retried";
+  const int files = 6;
+  for (int i = 0; i < files; ++i) {
+    const std::string name = fmt::format("f{}.c", i);
+    write_file(dir / name, fmt::format("int f{0}(int x) {{ return x * {0}; }}\n", i));
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, name, "f.o");
+    INFO(name << ": " << remote.result.err);
+    CHECK(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+    CHECK(remote.result.err.empty());
+  }
+  auto stats = stats_json(cluster, config);
+  CHECK(stats->getValue<uint64_t>("remote_compiles") == files);
+  CHECK(counter(stats, "local_fallbacks", "server_unreachable") == 0);
+}
+
 // Docker builders only: hidden from the default run, and run by ctest's test_distributed_docker
 // (SCCACHE_TEST_BUILDER=docker), which asks for it by its tag.
 TEST_CASE("a docker build server killed with SIGKILL leaves containers that its next start removes",

@@ -1,13 +1,19 @@
 #include "client/compile/execute.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "util/fs.hpp"
+
 #include "client/fallback_reason.hpp"
 
 namespace sccache {
+namespace fs = std::filesystem;
 
-Execution execute_remote(RemoteExecutor& cluster, const RemoteJob& job,
-                         const std::filesystem::path& outputs_root,
-                         const std::function<std::optional<LocalSlot>()>& free_local_slot,
-                         std::chrono::milliseconds queue_wait) {
+namespace {
+
+Execution execute_once(RemoteExecutor& cluster, const RemoteJob& job, const fs::path& outputs_root,
+                       const std::function<std::optional<LocalSlot>()>& free_local_slot,
+                       std::chrono::milliseconds queue_wait) {
   Execution execution;
   try {
     execution.outcome = cluster.run(job, outputs_root, std::chrono::milliseconds(0));
@@ -22,6 +28,34 @@ Execution execute_remote(RemoteExecutor& cluster, const RemoteJob& job,
   }
   execution.outcome = cluster.run(job, outputs_root, queue_wait);
   return execution;
+}
+
+// Empties `dir` (keeping it): a failed attempt's partial outputs must not reach a later one.
+void empty_directory(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    util::remove_tree(entry.path());
+  }
+}
+
+}  // namespace
+
+Execution execute_remote(RemoteExecutor& cluster, const RemoteJob& job,
+                         const fs::path& outputs_root,
+                         const std::function<std::optional<LocalSlot>()>& free_local_slot,
+                         std::chrono::milliseconds queue_wait) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return execute_once(cluster, job, outputs_root, free_local_slot, queue_wait);
+    } catch (const DistFailure& failure) {
+      if (attempt >= k_max_remote_attempts || !worth_retrying_elsewhere(failure.reason())) {
+        throw;
+      }
+      spdlog::info("remote attempt {} failed ({}: {}); trying another server", attempt,
+                   to_string(failure.reason()), failure.what());
+      empty_directory(outputs_root);
+    }
+  }
 }
 
 }  // namespace sccache

@@ -1,7 +1,14 @@
 // Stage 3b of a remote compile: run the job on the cluster. When the cluster is full, a free CPU
 // of this machine takes the job instead; with none free, the job waits at the scheduler.
 //
-// Threads: any number at once. Failure: DistFailure for every reason the cluster could not help.
+// A failure worth retrying elsewhere (worth_retrying_elsewhere(): the server gone or unreachable,
+// its sandbox or compiler crashed, a broken transfer) is retried, k_max_remote_attempts in all:
+// the cluster has already told the scheduler of the failed server (RemoteExecutor::run's
+// contract), which backs it off, so the next allocation goes to another server when one has
+// room. Whatever a failed attempt left in `outputs_root` is removed before the next.
+//
+// Threads: any number at once. Failure: DistFailure for every reason the cluster could not help
+// (the last attempt's).
 #pragma once
 
 #include <chrono>
@@ -13,6 +20,8 @@
 #include "client/local_slots.hpp"
 
 namespace sccache {
+
+inline constexpr int k_max_remote_attempts = 3;
 
 struct Execution {
   std::optional<RemoteOutcome> outcome;  // the remote result, or else:

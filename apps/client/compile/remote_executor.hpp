@@ -37,8 +37,10 @@ class RemoteExecutor {
   virtual ~RemoteExecutor() = default;
   // Runs `job` remotely, extracting outputs under `outputs_root`. With `queue_wait` > 0 the
   // scheduler may hold the allocation that long for a free slot. Throws DistFailure
-  // (client/fallback_reason.hpp) for every reason the cluster could not help; a compile error
-  // in the user's code is a result with a non-zero exit code, not a failure.
+  // (client/fallback_reason.hpp) for every reason the cluster could not help, having told the
+  // scheduler of a server that failed the job (so it is backed off before the next
+  // allocation); a compile error in the user's code is a result with a non-zero exit code, not
+  // a failure.
   virtual RemoteOutcome run(const RemoteJob& job, const std::filesystem::path& outputs_root,
                             std::chrono::milliseconds queue_wait) = 0;
 };

@@ -188,6 +188,46 @@ TEST_CASE("execute: a full cluster sends the job to a free local CPU, else it qu
         execute_remote(
             cluster, job, dir.path(), [] { return std::nullopt; }, std::chrono::seconds(60)),
         DistFailure);
+    CHECK(cluster.calls() == k_max_remote_attempts);
+  }
+}
+
+TEST_CASE("execute: a failure worth retrying goes to another attempt, without its outputs") {
+  TempDir dir("sccache-execute");
+  RemoteJob job;
+  auto none = [] { return std::optional<LocalSlot>(); };
+  {
+    // The first server goes away mid-job, after writing part of an output.
+    LocalCluster cluster([&](int call) {
+      if (call == 0) {
+        write_file(dir / "partial.o", "half an object");
+        throw DistFailure(FallbackReason::server_unreachable, "connection reset");
+      }
+    });
+    Execution execution = execute_remote(cluster, job, dir.path(), none, std::chrono::seconds(1));
+    CHECK(execution.outcome);
+    CHECK(cluster.calls() == 2);
+    CHECK_FALSE(fs::exists(dir / "partial.o"));
+  }
+  {
+    // Every attempt fails: the budget ends it, with the last attempt's reason.
+    LocalCluster cluster([](int call) {
+      throw DistFailure(call < 2 ? FallbackReason::sandbox_error : FallbackReason::remote_crash,
+                        "failed");
+    });
+    try {
+      execute_remote(cluster, job, dir.path(), none, std::chrono::seconds(1));
+      FAIL("no failure");
+    } catch (const DistFailure& failure) {
+      CHECK(failure.reason() == FallbackReason::remote_crash);
+    }
+    CHECK(cluster.calls() == k_max_remote_attempts);
+  }
+  {
+    // Not the server's fault: retrying elsewhere would not help.
+    LocalCluster cluster([](int) { throw DistFailure(FallbackReason::auth_refused, "no"); });
+    CHECK_THROWS_AS(execute_remote(cluster, job, dir.path(), none, std::chrono::seconds(1)),
+                    DistFailure);
     CHECK(cluster.calls() == 1);
   }
 }
