@@ -347,4 +347,12 @@ TEST_CASE("gcc -MMD takes depend mode through the include trace; stderr stays th
   REQUIRE(local_compile(b_args, m.src()).exit_code == 0);
   CHECK(read_file(m.src() / "b.o") == ours);
   CHECK(m.stats().direct == 1);  // the changed system header missed
+  // With -Werror -Wpedantic too, the trace and the probe (-w) change no outcome: stored, then hit.
+  write_file(m.src() / "c.c", "int c(void) { return 3; }\n");
+  settle(m.src());
+  const std::vector<std::string> c_args = {gcc,  "-O2", "-Wpedantic", "-Werror",
+                                           "-c", "c.c", "-MMD"};
+  REQUIRE(m.compile(c_args).exit_code == 0);
+  REQUIRE(m.compile(c_args).exit_code == 0);
+  CHECK(m.stats().direct == 2);
 }

@@ -47,7 +47,8 @@ std::optional<std::vector<fs::path>> implicit_includes(const PlannedCompile& pla
       argv.push_back(arg);
     }
   }
-  argv.insert(argv.end(), {"-x", plan.language, "-E", "-M", "-MT", "probe", "/dev/null"});
+  // -w: no -Werror may fail an empty unit.
+  argv.insert(argv.end(), {"-w", "-x", plan.language, "-E", "-M", "-MT", "probe", "/dev/null"});
   std::string key = planned.compiler.string() + '\0' + request.cwd.string();
   for (const auto& arg : argv) {
     key += '\0' + arg;
