@@ -16,9 +16,7 @@ namespace fs = std::filesystem;
 TEST_CASE("damaged entries are misses, removed and counted; the object is right") {
   TempDir dir("sccache-cache-test");
   CacheMachine m(dir.path());
-  write_file(m.src() / "a.c", k_c_source);
-  write_file(m.src() / "scale.h", k_header);
-  settle(m.src());
+  m.write_sample_sources();
   const std::vector<std::string> args = {"gcc", "-O2", "-c", "a.c", "-o", "a.o"};
   REQUIRE(local_compile(args, m.src()).exit_code == 0);
   const std::string reference = read_file(m.src() / "a.o");
@@ -74,9 +72,7 @@ TEST_CASE("a full cache disk fails no compile") {
     }
   }
   CacheMachine m(dir / "m", {{"SCCACHE_DIR", (full / "cache").string()}});
-  write_file(m.src() / "a.c", k_c_source);
-  write_file(m.src() / "scale.h", k_header);
-  settle(m.src());
+  m.write_sample_sources();
   const std::vector<std::string> args = {"gcc", "-O2", "-c", "a.c", "-o", "a.o"};
   REQUIRE(local_compile(args, m.src()).exit_code == 0);
   const std::string reference = read_file(m.src() / "a.o");
@@ -120,9 +116,7 @@ TEST_CASE("the cache stays within SCCACHE_CACHE_SIZE, the newest entries kept") 
 TEST_CASE("SCCACHE_RECACHE, SCCACHE_NO_CACHE, failed compiles and __TIME__") {
   TempDir dir("sccache-cache-test");
   CacheMachine m(dir.path());
-  write_file(m.src() / "a.c", k_c_source);
-  write_file(m.src() / "scale.h", k_header);
-  settle(m.src());
+  m.write_sample_sources();
   const std::vector<std::string> args = {"gcc", "-O2", "-c", "a.c", "-o", "a.o"};
   REQUIRE(m.compile(args).exit_code == 0);
   REQUIRE(m.compile(args, {{"SCCACHE_RECACHE", "1"}}).exit_code == 0);

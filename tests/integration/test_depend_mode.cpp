@@ -72,9 +72,7 @@ TEST_CASE("depend mode: one compile, no preprocessor; hits byte-identical (own -
   CacheMachine m(dir / "m", {{"TMPDIR", tmp.string()}});
   const fs::path log = dir / "commands.log";
   const std::string gcc = logging_gcc(dir / "bin", log).string();
-  write_file(m.src() / "scale.h", k_header);
-  write_file(m.src() / "a.c", k_c_source);
-  settle(m.src());
+  m.write_sample_sources();
   const std::vector<std::vector<std::string>> commands = {
       {gcc, "-O2", "-Wall", "-c", "a.c", "-o", "x.o", "-MD", "-MF", "x.d"},
       {gcc, "-O2", "-Wall", "-c", "a.c", "-o", "x.o", "-MD", "-MP", "-MT", "target"},
@@ -129,9 +127,7 @@ TEST_CASE("depend mode: one compile, no preprocessor; hits byte-identical (own -
 TEST_CASE("depend mode follows header edits, keeps both results, and needs settled files") {
   TempDir dir("sccache-depend-test");
   CacheMachine m(dir / "m");
-  write_file(m.src() / "scale.h", k_header);
-  write_file(m.src() / "a.c", k_c_source);
-  settle(m.src());
+  m.write_sample_sources();
   const std::vector<std::string> args = {"gcc", "-O2", "-c", "a.c", "-o", "a.o"};
   auto compile_and_check = [&] {
     REQUIRE(m.compile(args).exit_code == 0);
@@ -178,9 +174,7 @@ TEST_CASE("depend mode: a header changed while the compile runs is never keyed a
                               "cp '{0}/changed.h' scale.h; sleep 1.2; fi",
                               dir.path().string()))
           .string();
-  write_file(m.src() / "scale.h", k_header);
-  write_file(m.src() / "a.c", k_c_source);
-  settle(m.src());
+  m.write_sample_sources();
   const std::vector<std::string> args = {gcc, "-O2", "-c", "a.c", "-o", "a.o"};
   REQUIRE(m.compile(args).exit_code == 0);
   CHECK(m.stats().not_cached("recently_modified") == 1);
@@ -245,9 +239,7 @@ TEST_CASE("preprocessed mode where depend mode cannot be trusted or shares less"
       env["SCCACHE_CONF"] = (root / "client.conf").string();
     }
     CacheMachine m(root, env);
-    write_file(m.src() / "scale.h", k_header);
-    write_file(m.src() / "a.c", k_c_source);
-    settle(m.src());
+    m.write_sample_sources();
     std::vector<std::string> args = {
         uses_clang ? logging_clang : gcc, "-O2", "-c", "a.c", "-o", "a.o"};
     args.insert(args.end(), c.extra_args.begin(), c.extra_args.end());

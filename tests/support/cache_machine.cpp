@@ -69,6 +69,12 @@ CacheStats CacheMachine::stats() {
   return s;
 }
 
+void CacheMachine::write_sample_sources() {
+  write_file(src() / "a.c", k_c_source);
+  write_file(src() / "scale.h", k_header);
+  settle(src());
+}
+
 std::string CacheMachine::server_log() const {
   std::error_code ec;
   return fs::exists(m_root / "server.log", ec) ? read_file(m_root / "server.log") : "";

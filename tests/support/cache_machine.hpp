@@ -38,6 +38,8 @@ class CacheMachine {
   // `sccache <args...>` in src(), with `more` added to the environment.
   RunResult compile(std::vector<std::string> args, std::map<std::string, std::string> more = {});
   CacheStats stats();
+  // Writes a.c (k_c_source) and scale.h (k_header) into src() and settles them (settle()).
+  void write_sample_sources();
   std::string server_log() const;
 
   std::map<std::string, std::string> env;
