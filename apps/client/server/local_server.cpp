@@ -208,8 +208,10 @@ void LocalServer::handle(std::shared_ptr<Connection> connection) {
       // A wrapper of another install or version: make way for the server it expects.
       spdlog::info("a wrapper expects server build \"{}\" (protocol {}); stopping to make way",
                    hello.build, hello.protocol);
-      connection->send(protocol::encode_version_mismatch(m_options.build));
+      // stop() unlinks the socket first: a wrapper reconnecting the moment it reads the reply
+      // must find no socket (and start its own server), not this one again.
       stop();
+      connection->send(protocol::encode_version_mismatch(m_options.build));
     } else if (server_socket::read_frame(connection->fd, buffer, body, k_request_timeout) !=
                server_socket::ReadResult::frame) {
       throw protocol::ProtocolError("no request");
@@ -295,8 +297,7 @@ void LocalServer::command(Connection& connection, std::string_view body) {
   } catch (const ConfigError& e) {
     result = {1, "", std::string("sccache: invalid configuration: ") + e.what() + "\n"};
   }
-  connection.send(
-      protocol::encode_command_output({result.exit_code, result.out, result.err}));
+  connection.send(protocol::encode_command_output({result.exit_code, result.out, result.err}));
   if (message.name == "--stop-server") {
     spdlog::info("stopping on --stop-server");
     stop();
