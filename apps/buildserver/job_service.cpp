@@ -1,6 +1,9 @@
 #include "buildserver/job_service.hpp"
 
+#include <cerrno>
+#include <optional>
 #include <random>
+#include <sys/statvfs.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,6 +14,7 @@
 #include "util/fs.hpp"
 #include "util/tar.hpp"
 
+#include "buildserver/job_reply.hpp"
 #include "common/http_replies.hpp"
 #include "common/wire.hpp"
 
@@ -24,6 +28,8 @@ constexpr uint32_t k_max_command_bytes = 4u << 20;
 constexpr uint64_t k_max_input_entries = 100000;
 // How long a job waits for another client's upload of its toolchain before asking for it (409).
 constexpr auto k_upload_wait = std::chrono::minutes(5);
+// Below this much free space a failed compile is taken for the full disk's fault.
+constexpr uint64_t k_min_free_bytes = 4u << 20;
 // Used job ids are remembered past any token's lifetime, so a token can never be replayed.
 constexpr auto k_used_job_memory = std::chrono::minutes(30);
 
@@ -60,6 +66,15 @@ bool compiler_could_not_run(std::string_view stderr_text) {
     }
   }
   return false;
+}
+
+// Whether the file system holding `dir` has (almost) no room left for a compile's outputs.
+bool disk_is_full(const fs::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) {
+    return false;
+  }
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize < k_min_free_bytes;
 }
 
 // Compilers inside the sandbox need a PATH to find `as` and a writable TMPDIR.
@@ -161,6 +176,11 @@ std::optional<JobClaims> JobService::authorize(ServerRequest& request, ServerRes
   return claims;
 }
 
+bool JobService::job_was_claimed(const std::string& job_id) const {
+  std::lock_guard lock(m_mutex);
+  return m_used_jobs.count(job_id) != 0;
+}
+
 bool JobService::claim_job(const std::string& job_id) {
   std::lock_guard lock(m_mutex);
   const auto now = std::chrono::steady_clock::now();
@@ -227,19 +247,66 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     reply_unauthorized(response, "this job token is for another toolchain");
     return;
   }
+  JobReply reply(response, command.protocol);
   fs::path archive = m_toolchains.use(command.toolchain_id);
-  if (archive.empty() && m_toolchains.wait_for_upload(command.toolchain_id, k_upload_wait)) {
-    archive = m_toolchains.use(command.toolchain_id);  // another client was uploading it
-  }
-  if (archive.empty()) {
-    reply_error(response, wire::ErrorCode::toolchain_missing,
-                "the toolchain is not on this server");
+  if (archive.empty() && !m_toolchains.uploading(command.toolchain_id)) {
+    reply.error(wire::ErrorCode::toolchain_missing, "the toolchain is not on this server");
     return;
+  }
+  if (job_was_claimed(job_id)) {
+    reply.error(wire::ErrorCode::unauthorized, "this job already ran (job tokens are single-use)");
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+  };
+  const auto started = Clock::now();
+  std::optional<JobDir> dir;
+  try {
+    dir.emplace(m_options.jobs_dir, job_id);
+    util::extract_tar(request.body(), dir->inputs(),
+                      {k_max_input_entries, m_options.max_input_bytes});
+  } catch (const util::ArchiveError& e) {
+    if (e.out_of_space()) {
+      m_log->error("job {}: no room for its inputs: {}", job_id, e.what());
+      reply.error(wire::ErrorCode::no_space, "no room on this build server for the job's inputs");
+    } else {
+      reply.error(wire::ErrorCode::inputs_invalid, fmt::format("bad job inputs: {}", e.what()));
+    }
+    return;
+  } catch (const fs::filesystem_error& e) {
+    // Our own directory could not be made: the server's fault, never the client's (no host path
+    // goes back).
+    m_log->error("job {}: cannot make its directory: {}", job_id, e.what());
+    const bool full = e.code() == std::errc::no_space_on_device || e.code().value() == EDQUOT;
+    reply.error(full ? wire::ErrorCode::no_space : wire::ErrorCode::internal,
+                "this build server cannot make the job's directory");
+    return;
+  }
+  const double receive_ms = ms_since(started);
+  // The inputs are in: from here a client of protocol 4 hears from us every second.
+  reply.start_progress();
+  if (archive.empty()) {
+    // Another client is uploading the toolchain: wait for it rather than upload it twice.
+    if (m_toolchains.wait_for_upload(command.toolchain_id, k_upload_wait)) {
+      archive = m_toolchains.use(command.toolchain_id);
+    }
+    if (archive.empty()) {
+      reply.error(wire::ErrorCode::toolchain_missing, "the toolchain is not on this server");
+      return;
+    }
   }
   if (!claim_job(job_id)) {
-    reply_unauthorized(response, "this job already ran (job tokens are single-use)");
+    reply.error(wire::ErrorCode::unauthorized, "this job already ran (job tokens are single-use)");
     return;
   }
+  run_claimed(job_id, command, archive, dir->inputs(), dir->outputs(), receive_ms, reply);
+}
+
+void JobService::run_claimed(const std::string& job_id, const wire::JobCommand& command,
+                             const fs::path& archive, const fs::path& inputs,
+                             const fs::path& outputs_dir, double receive_ms, JobReply& reply) {
   {
     std::lock_guard lock(m_mutex);
     m_running.insert(job_id);
@@ -261,16 +328,6 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
   };
   const auto started = Clock::now();
-  JobDir dir(m_options.jobs_dir, job_id);
-  try {
-    util::extract_tar(request.body(), dir.inputs(),
-                      {k_max_input_entries, m_options.max_input_bytes});
-  } catch (const util::ArchiveError& e) {
-    reply_error(response, wire::ErrorCode::inputs_invalid,
-                fmt::format("bad job inputs: {}", e.what()));
-    return;
-  }
-  const double receive_ms = ms_since(started);
   double slot_wait_ms = 0;
   SandboxResult result;
   try {
@@ -282,50 +339,58 @@ void JobService::handle_run(ServerRequest& request, ServerResponse& response) {
     job.environment = command.environment;
     add_default_environment(job.environment);
     job.cwd = command.cwd;
-    job.inputs_root = dir.inputs();
-    job.outputs_root = dir.outputs();
+    job.inputs_root = inputs;
+    job.outputs_root = outputs_dir;
     job.outputs = command.outputs;
     job.timeout = std::chrono::seconds(std::clamp<uint32_t>(command.timeout_secs, 1, 3600));
     const auto waiting = Clock::now();
     Slot slot(*this);
     slot_wait_ms = ms_since(waiting);
+    if (reply.gone()) {
+      m_log->info("job {}: the client went away before its slot was free", job_id);
+      return;
+    }
     result = m_sandbox.run(job);
   } catch (const SandboxError& e) {
     m_log->error("job {} failed in the sandbox: {}", job_id, e.what());
-    reply_error(response, wire::ErrorCode::sandbox_failure, e.what());
+    reply.error(wire::ErrorCode::sandbox_failure, e.what());
+    return;
+  }
+  if (result.exit_code != 0 && disk_is_full(m_options.jobs_dir)) {
+    // The compile may have failed for want of room for its object: not the user's code, and
+    // another server may have room.
+    m_log->error("job {} failed with the disk of {} full", job_id, m_options.jobs_dir.string());
+    reply.error(wire::ErrorCode::no_space, "this build server's disk is full");
     return;
   }
   if (result.exit_code != 0 && compiler_could_not_run(result.stderr_data)) {
     // Not the user's code: the toolchain lacks something. The client compiles locally.
     m_log->warn("job {}: the compiler could not run from toolchain {}", job_id,
                 command.toolchain_id.substr(0, 12));
-    reply_error(
-        response, wire::ErrorCode::toolchain_failed,
+    reply.error(
+        wire::ErrorCode::toolchain_failed,
         "the compiler could not run from its toolchain: " + result.stderr_data.substr(0, 500));
     return;
   }
-  wire::JobResult reply;
-  reply.exit_code = result.exit_code;
-  reply.term_signal = result.term_signal;
-  reply.stdout_data = std::move(result.stdout_data);
-  reply.stderr_data = std::move(result.stderr_data);
-  reply.timings_ms = {{"receive", receive_ms},
-                      {"slot_wait", slot_wait_ms},
-                      {"setup", result.setup_time.count() / 1000.0},
-                      {"compile", result.command_time.count() / 1000.0}};
+  wire::JobResult answer;
+  answer.exit_code = result.exit_code;
+  answer.term_signal = result.term_signal;
+  answer.stdout_data = std::move(result.stdout_data);
+  answer.stderr_data = std::move(result.stderr_data);
+  answer.timings_ms = {{"receive", receive_ms},
+                       {"slot_wait", slot_wait_ms},
+                       {"setup", result.setup_time.count() / 1000.0},
+                       {"compile", result.command_time.count() / 1000.0}};
   std::vector<util::TarEntry> outputs;
   for (const auto& path : result.collected) {
-    reply.outputs.push_back(path);
-    outputs.push_back({path, dir.outputs() / fs::path(path).relative_path(), {}, 0644});
+    answer.outputs.push_back(path);
+    outputs.push_back({path, outputs_dir / fs::path(path).relative_path(), {}, 0644});
   }
-  std::ostream& out = response.stream(200, "application/octet-stream");
-  wire::write_frame(out, reply.to_json());
+  std::ostream& out = reply.result_stream();
+  wire::write_frame(out, answer.to_json());
   util::write_tar_zst(out, outputs);
-  m_log->debug("job {} done in {} ms: exit {}, {} outputs", job_id,
-               std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - started)
-                   .count(),
-               reply.exit_code, reply.outputs.size());
+  m_log->debug("job {} done in {} ms: exit {}, {} outputs", job_id, ms_since(started),
+               answer.exit_code, answer.outputs.size());
 }
 
 }  // namespace sccache

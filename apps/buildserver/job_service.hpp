@@ -3,12 +3,15 @@
 //
 //   PUT  /api/v2/toolchains/<id>   body: the archive           -> 200 | 400 | 401 | 413
 //   POST /api/v2/run/<job id>      body: frame(JobCommand) + zstd tar of inputs
-//                                  -> 200 frame(JobResult) + zstd tar of outputs
-//                                  |  409 {"need_toolchain": true} when the toolchain is missing
+//                                  -> 200 [progress frames] frame(JobResult) + zstd tar of outputs
+//                                  |  409 toolchain_missing when the toolchain is missing
+//                                  (protocol 4: errors after the inputs are in come as a final
+//                                  error frame of the 200, job_reply.hpp)
 //
 // Threads: handlers run on transport worker threads; at most max_jobs sandboxes run at once and
-// further runs wait for a slot. Failure: a sandbox or I/O failure answers 500 (the client then
-// compiles locally); a compile error is a 200 with the compiler's exit code.
+// further runs wait for a slot. Failure: a sandbox or I/O failure answers sandbox_failure (the
+// client retries elsewhere, then compiles locally); a full disk no_space; a compile error is a
+// result with the compiler's exit code.
 #pragma once
 
 #include <condition_variable>
@@ -32,6 +35,11 @@ class logger;
 }
 
 namespace sccache {
+
+class JobReply;
+namespace wire {
+struct JobCommand;
+}
 
 struct JobServiceOptions {
   std::string server_id;  // this server's public_addr, as job tokens name it
@@ -60,6 +68,11 @@ class JobService {
   std::optional<JobClaims> authorize(ServerRequest& request, ServerResponse& response);
   // Marks a job id used; false if it was used before (a replayed token).
   bool claim_job(const std::string& job_id);
+  bool job_was_claimed(const std::string& job_id) const;
+  // Runs a claimed job in a slot and answers through `reply`.
+  void run_claimed(const std::string& job_id, const wire::JobCommand& command,
+                   const std::filesystem::path& archive, const std::filesystem::path& inputs,
+                   const std::filesystem::path& outputs_dir, double receive_ms, JobReply& reply);
 
   class Slot;  // RAII: one of max_jobs concurrent sandbox runs
   // RAII: a request for the job arrived and is being handled (counted in m_arrived).

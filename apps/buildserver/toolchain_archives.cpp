@@ -147,6 +147,11 @@ void ToolchainArchives::store(const std::string& id, std::istream& in) {
   }
 }
 
+bool ToolchainArchives::uploading(const std::string& id) const {
+  std::lock_guard lock(m_mutex);
+  return m_uploading.count(id) != 0;
+}
+
 bool ToolchainArchives::wait_for_upload(const std::string& id, std::chrono::milliseconds timeout) {
   std::unique_lock lock(m_mutex);
   m_upload_done.wait_for(lock, timeout, [&] { return m_uploading.count(id) == 0; });

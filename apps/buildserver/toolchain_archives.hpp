@@ -46,6 +46,8 @@ class ToolchainArchives {
   // Reads an archive from `in`, checks that its SHA-256 is `id`, and keeps it. Concurrent
   // uploads of one id are all read; the first complete one is kept.
   void store(const std::string& id, std::istream& in);
+  // Whether an upload of `id` is under way now.
+  bool uploading(const std::string& id) const;
   // Waits (up to `timeout`) while an upload of `id` is under way; true if `id` is then present.
   bool wait_for_upload(const std::string& id, std::chrono::milliseconds timeout);
   uint64_t total_bytes() const;

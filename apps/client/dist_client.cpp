@@ -13,6 +13,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint32_t k_max_result_frame = 64u << 20;
+// How long a build server of protocol 4 may stay silent during a job (it sends progress every
+// wire::k_progress_interval), and how long any single read or write of an upload may block.
+constexpr std::chrono::seconds k_stall_deadline{5};
+constexpr std::chrono::seconds k_upload_stall_deadline{20};
 // What a job may send back: its declared outputs (a compiler writes a few files).
 constexpr uint64_t k_max_output_entries = 10000;
 constexpr uint64_t k_max_outputs_bytes = 4ull << 30;
@@ -100,7 +104,8 @@ void DistClient::upload_toolchain(const Endpoint& server, const wire::AllocReply
   request.path = fmt::format("{}{}", wire::k_toolchain_path_prefix, toolchain_id);
   request.headers = {{"Authorization", "Bearer " + alloc.job_token}};
   request.content_type = "application/octet-stream";
-  request.timeout = std::chrono::seconds(300);
+  // Every read and write: a frozen server is given up in seconds, a slow upload is not.
+  request.timeout = k_upload_stall_deadline;
   request.body_writer = [&archive](std::ostream& out) {
     std::ifstream in(archive, std::ios::binary);
     if (!in) {
@@ -140,12 +145,19 @@ bool DistClient::run_on_server(const Endpoint& server, const wire::AllocReply& a
   request.path = fmt::format("{}{}", wire::k_run_path_prefix, alloc.job_id);
   request.headers = {{"Authorization", "Bearer " + alloc.job_token}};
   request.content_type = "application/octet-stream";
-  request.timeout = std::chrono::seconds(command.timeout_secs + 60);
+  // A server of protocol 4 sends a frame every second while the job waits and runs: a silence
+  // of k_stall_deadline (every read's timeout) means it is frozen or cut off, and the job is
+  // retried elsewhere long before the compile's own timeout.
+  const bool progress = alloc.server_protocol >= 4;
+  const auto job_deadline = std::chrono::steady_clock::now() +
+                            std::chrono::seconds(command.timeout_secs) + std::chrono::seconds(60);
+  request.timeout = progress ? k_stall_deadline : std::chrono::seconds(command.timeout_secs + 60);
   request.body_writer = [&](std::ostream& out) {
     wire::write_frame(out, command_json);
     util::write_tar_zst(out, job.inputs);
   };
   std::string error_body;
+  int in_band_status = 0;
   bool have_result = false;
   ClientResponse response;
   try {
@@ -155,7 +167,19 @@ bool DistClient::run_on_server(const Endpoint& server, const wire::AllocReply& a
         error_body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
         return;
       }
-      outcome->result = wire::JobResult::from_json(wire::read_frame(in, k_max_result_frame));
+      std::string frame = wire::read_final_frame(in, k_max_result_frame, [&] {
+        if (std::chrono::steady_clock::now() > job_deadline) {
+          throw wire::WireError("the build server kept the job past its timeout");
+        }
+      });
+      if (auto error = parse_error_reply(frame)) {
+        // Protocol 4: the job failed after the server had answered 200.
+        in_band_status = wire::http_status(
+            wire::error_code_from(error->code).value_or(wire::ErrorCode::internal));
+        error_body = std::move(frame);
+        return;
+      }
+      outcome->result = wire::JobResult::from_json(frame);
       util::extract_tar(in, outputs_root, {k_max_output_entries, k_max_outputs_bytes});
       have_result = true;
     });
@@ -167,6 +191,9 @@ bool DistClient::run_on_server(const Endpoint& server, const wire::AllocReply& a
     throw DistFailure(FallbackReason::transfer_error, e.what());
   }
   response.body = std::move(error_body);
+  if (in_band_status != 0) {
+    response.status = in_band_status;
+  }
   if (response.status != 200 || !have_result) {
     const wire::ErrorInfo error = error_of(response);
     switch (error.code) {

@@ -64,6 +64,7 @@ void add_stats(ClientStats& total, const ClientStats& delta) {
   total.remote_compile_errors += delta.remote_compile_errors;
   add_counts(total.remote_by_server, delta.remote_by_server);
   add_counts(total.local_fallbacks, delta.local_fallbacks);
+  add_counts(total.remote_retries, delta.remote_retries);
   add_counts(total.not_distributed, delta.not_distributed);
   total.remote_time_ms += delta.remote_time_ms;
   total.local_compiles += delta.local_compiles;
@@ -98,6 +99,7 @@ std::string stats_to_json(const ClientStats& s, const CacheDescription* cache) {
   o.set("remote_compile_errors", s.remote_compile_errors);
   o.set("remote_by_server", to_object(s.remote_by_server));
   o.set("local_fallbacks", to_object(s.local_fallbacks));
+  o.set("remote_retries", to_object(s.remote_retries));
   o.set("not_distributed", to_object(s.not_distributed));
   o.set("remote_time_ms", s.remote_time_ms);
   o.set("local_compiles", s.local_compiles);
@@ -145,6 +147,7 @@ ClientStats stats_from_json(const std::string& text) {
     s.remote_compile_errors = number("remote_compile_errors");
     s.remote_by_server = from_object(o->getObject("remote_by_server"));
     s.local_fallbacks = from_object(o->getObject("local_fallbacks"));
+    s.remote_retries = from_object(o->getObject("remote_retries"));
     s.not_distributed = from_object(o->getObject("not_distributed"));
     s.remote_time_ms = number("remote_time_ms");
     s.local_compiles = number("local_compiles");
@@ -258,6 +261,14 @@ void print_stats_text(const ClientStats& s, std::ostream& out, const CacheDescri
     line("  " + server, count);
   }
   line("Remote compiles with errors in the code", s.remote_compile_errors);
+  uint64_t retried = 0;
+  for (const auto& [reason, count] : s.remote_retries) {
+    retried += count;
+  }
+  line("Remote attempts retried elsewhere", retried);
+  for (const auto& [reason, count] : s.remote_retries) {
+    line("  " + reason, count);
+  }
   line("Local fallbacks (could not distribute)", s.total_fallbacks());
   for (const auto& [reason, count] : s.local_fallbacks) {
     line("  " + reason, count);

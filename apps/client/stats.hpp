@@ -17,6 +17,7 @@ struct ClientStats {
   uint64_t remote_compile_errors = 0;  // ... of which the user's code did not compile
   std::map<std::string, uint64_t> remote_by_server;
   std::map<std::string, uint64_t> local_fallbacks;  // reason -> count
+  std::map<std::string, uint64_t> remote_retries;   // failed attempts retried: reason -> count
   std::map<std::string, uint64_t> not_distributed;  // reason -> count
   uint64_t remote_time_ms = 0;
   uint64_t local_compiles = 0;  // fallbacks and non-distributed calls run locally

@@ -3,7 +3,9 @@
 // travel as raw streams and are not defined here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <map>
 #include <ostream>
@@ -18,10 +20,12 @@
 namespace sccache::wire {
 
 // Our protocol version. Upstream sccache-dist's bincode protocol is "v1"; ours is JSON under
-// /api/v2/: 2 was the first, 3 types every error reply (common/wire_errors.hpp). A receiver
+// /api/v2/: 2 was the first, 3 types every error reply (common/wire_errors.hpp), 4 streams
+// progress frames in the run response (a frozen server is detected in seconds). A receiver
 // accepts k_min_protocol_version to k_protocol_version; 3 is needed since a peer of version 2
-// cannot read typed errors.
-inline constexpr int k_protocol_version = 3;
+// cannot read typed errors. A build server speaks 4 only to a client whose JobCommand says 4, and
+// a client expects progress only from a server the scheduler says is of protocol 4.
+inline constexpr int k_protocol_version = 4;
 inline constexpr int k_min_protocol_version = 3;
 
 inline constexpr std::string_view k_heartbeat_path = "/api/v2/server/heartbeat";
@@ -114,6 +118,7 @@ struct AllocReply {
   std::string cert_sha256;  // the only certificate to accept from that server
   std::string job_token;    // Authorization for the server's job routes
   bool need_toolchain = true;
+  int server_protocol = k_protocol_version;  // the server's, from its heartbeat
   std::string to_json() const;
   static AllocReply from_json(std::string_view text);
 };
@@ -137,6 +142,7 @@ struct JobsDone {
 
 // Client -> build server: the command of a job (first frame of the run request).
 struct JobCommand {
+  int protocol = k_protocol_version;  // the client's: 4 and up read progress frames
   std::string toolchain_id;
   std::string executable;
   std::vector<std::string> arguments;
@@ -167,5 +173,15 @@ struct JobResult {
 // that many bytes (a JSON document).
 void write_frame(std::ostream& out, std::string_view payload);
 std::string read_frame(std::istream& in, uint32_t max_bytes);  // throws WireError
+
+// The run response of protocol 4 (docs/wire-protocol.md, "Running a job"): once the inputs are
+// accepted the server answers 200 at once and sends an empty frame at least every
+// k_progress_interval while the job waits and runs, then one final frame: the JobResult (the
+// outputs' tar stream follows) or an error reply (sccache/transport.hpp), and nothing after it.
+inline constexpr std::chrono::seconds k_progress_interval{1};
+void write_progress_frame(std::ostream& out);
+// The final frame, empty frames skipped; `on_progress` runs for each (it may throw to give up).
+std::string read_final_frame(std::istream& in, uint32_t max_bytes,
+                             const std::function<void()>& on_progress);
 
 }  // namespace sccache::wire

@@ -29,6 +29,7 @@ constexpr std::array k_codes = {
     CodeInfo{ErrorCode::sandbox_failure, "sandbox_failure", 500, true},
     CodeInfo{ErrorCode::toolchain_failed, "toolchain_failed", 500, false},
     CodeInfo{ErrorCode::no_capacity, "no_capacity", 503, true},
+    CodeInfo{ErrorCode::no_space, "no_space", 507, true},
     CodeInfo{ErrorCode::internal, "internal", 500, true},
 };
 
@@ -58,6 +59,8 @@ ErrorCode code_of_status(int status) noexcept {
       return ErrorCode::body_too_large;
     case 503:
       return ErrorCode::no_capacity;
+    case 507:
+      return ErrorCode::no_space;
     default:
       return status >= 400 && status < 500 ? ErrorCode::bad_request : ErrorCode::internal;
   }

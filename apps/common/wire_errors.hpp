@@ -28,6 +28,7 @@ enum class ErrorCode {
   sandbox_failure,      // 500: the sandbox could not run the job
   toolchain_failed,     // 500: the compiler could not run from its toolchain (a packaging problem)
   no_capacity,          // 503: no build server has a free slot now
+  no_space,             // 507: the build server's disk is full (another server may have room)
   internal,             // 500: anything else on the server's side
 };
 

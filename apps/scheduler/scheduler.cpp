@@ -210,6 +210,7 @@ void Scheduler::handle_alloc(ServerRequest& request, ServerResponse& response) {
   reply.server_id = allocation->server_id;
   reply.cert_sha256 = allocation->cert_sha256;
   reply.need_toolchain = allocation->need_toolchain;
+  reply.server_protocol = allocation->server_protocol;
   reply.job_token = issue_job_token(
       allocation->job_key, {allocation->job_id, allocation->server_id, alloc.toolchain_id, {}});
   m_log->debug("job {} -> {} (toolchain {}{})", reply.job_id, reply.server_id,

@@ -145,8 +145,12 @@ std::optional<Allocation> ServerRegistry::allocate_locked(const std::string& too
   if (best == nullptr) {
     return std::nullopt;
   }
-  Allocation allocation{new_job_id(), *best_id, best->heartbeat.cert_sha256,
-                        best->heartbeat.job_key, !best_has_toolchain};
+  Allocation allocation{new_job_id(),
+                        *best_id,
+                        best->heartbeat.cert_sha256,
+                        best->heartbeat.job_key,
+                        !best_has_toolchain,
+                        best->heartbeat.protocol};
   best->assigned[allocation.job_id] = now;
   best->last_assigned = now;
   best->toolchains_promised[toolchain_id] = now;

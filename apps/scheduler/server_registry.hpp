@@ -35,6 +35,7 @@ struct Allocation {
   std::string cert_sha256;
   std::string job_key;  // to sign the job token with
   bool need_toolchain = true;
+  int server_protocol = wire::k_protocol_version;  // from the server's heartbeat
 };
 
 class ServerRegistry {

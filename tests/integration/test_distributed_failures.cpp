@@ -177,6 +177,43 @@ TEST_CASE("a build server killed before the scheduler notices costs no remote wo
   CHECK(counter(stats, "local_fallbacks", "server_unreachable") == 0);
 }
 
+TEST_CASE("a frozen build server holding the job is given up within the stall deadline") {
+  Cluster cluster;
+  cluster.start_scheduler("my client token", "my server token", "server_timeout_secs = 60\n");
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(1));
+  const fs::path config = cluster.client_config("my client token", "# a server freezes");
+  const fs::path dir = cluster.dir() / "frozen";
+  write_file(dir / "warm.c", "int warm(void) { return 1; }\n");
+  // Server 0 gets the toolchain, so the scheduler prefers it for the next jobs.
+  REQUIRE(compile_both(cluster, config, dir, "gcc", {"-O2"}, "warm.c", "warm.o")
+              .second.result.exit_code == 0);
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(2));
+  // Frozen, not dead: its sockets accept and take bytes, and it never answers.
+  cluster.server(0).signal(SIGSTOP);
+  const int files = 4;
+  for (int i = 0; i < files; ++i) {
+    const std::string name = fmt::format("g{}.c", i);
+    write_file(dir / name, fmt::format("int g{0}(int x) {{ return x + {0}; }}\n", i));
+    const auto start = std::chrono::steady_clock::now();
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, name, "g.o");
+    const auto took = std::chrono::steady_clock::now() - start;
+    INFO(name << ": " << remote.result.err);
+    CHECK(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+    CHECK(remote.result.err.empty());
+    // The stall deadline (5 s) and a toolchain upload to the other server, not the 660 s a
+    // job's request could otherwise wait.
+    CHECK(took < std::chrono::seconds(20));
+  }
+  auto stats = stats_json(cluster, config);
+  CHECK(stats->getValue<uint64_t>("remote_compiles") == files + 1);
+  CHECK(counter(stats, "remote_retries", "server_unreachable") >= 1);
+  CHECK(counter(stats, "local_fallbacks", "server_unreachable") == 0);
+  cluster.server(0).signal(SIGCONT);
+}
+
 // Docker builders only: hidden from the default run, and run by ctest's test_distributed_docker
 // (SCCACHE_TEST_BUILDER=docker), which asks for it by its tag.
 TEST_CASE("a docker build server killed with SIGKILL leaves containers that its next start removes",

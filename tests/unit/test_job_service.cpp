@@ -4,8 +4,10 @@
 // one run of its job, on its server, with its toolchain, and nothing else; a refused request does
 // not use the token up; a missing toolchain is a 409 the client answers with an upload, after
 // which the same token runs the job.
+#include <atomic>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <spdlog/logger.h>
@@ -132,6 +134,10 @@ class FakeSandbox final : public Sandbox {
       std::lock_guard lock(m_mutex);
       m_jobs.push_back(job);
     }
+    std::this_thread::sleep_for(run_time.load());  // the compile's own duration, not a handshake
+    if (fail) {
+      throw SandboxError("the fake sandbox failed");
+    }
     const std::string source = test::read_file(job.inputs_root / "work" / "a.c");
     fs::create_directories(job.outputs_root / "work");
     test::write_file(job.outputs_root / "work" / "a.o", "object of " + source);
@@ -142,6 +148,9 @@ class FakeSandbox final : public Sandbox {
     return result;
   }
   std::string describe() const override { return "fake"; }
+
+  std::atomic<std::chrono::milliseconds> run_time{std::chrono::milliseconds(0)};
+  std::atomic<bool> fail{false};
 
   std::vector<SandboxJob> jobs() const {
     std::lock_guard lock(m_mutex);
@@ -188,8 +197,10 @@ struct Service {
     return server.call("PUT", std::string(wire::k_toolchain_path_prefix) + id, token, bytes);
   }
   std::unique_ptr<FakeResponse> run(const std::string& job_id, const std::string& token,
-                                    const std::string& tc = {}) {
+                                    const std::string& tc = {},
+                                    int protocol = wire::k_protocol_version) {
     wire::JobCommand command;
+    command.protocol = protocol;
     command.toolchain_id = tc.empty() ? toolchain_id : tc;
     command.executable = "/usr/bin/cc";
     command.arguments = {"-c", "a.c", "-o", "a.o"};
@@ -206,10 +217,17 @@ struct Service {
   }
 };
 
-// The JobResult and the outputs ("path=contents") of a 200 run reply.
-std::pair<wire::JobResult, std::vector<std::string>> read_run_reply(const FakeResponse& response) {
+// The JobResult and the outputs ("path=contents") of a 200 run reply; `progress` counts the
+// progress frames before the result.
+std::pair<wire::JobResult, std::vector<std::string>> read_run_reply(const FakeResponse& response,
+                                                                    int* progress = nullptr) {
   std::istringstream in(response.body());
-  wire::JobResult result = wire::JobResult::from_json(wire::read_frame(in, 1 << 20));
+  int frames = 0;
+  wire::JobResult result =
+      wire::JobResult::from_json(wire::read_final_frame(in, 1 << 20, [&] { ++frames; }));
+  if (progress != nullptr) {
+    *progress = frames;
+  }
   util::UntrustedTarReader outputs(in, "the outputs", {100, 1 << 20});
   std::vector<std::string> files;
   while (archive_entry* entry = outputs.next()) {
@@ -317,4 +335,37 @@ TEST_CASE("uploads are checked against their id; job ids against their form") {
   CHECK(corrupt->error_code() == "toolchain_corrupt");
   CHECK_FALSE(s.archives.contains(s.toolchain_id));
   CHECK(s.run("not-hex!", s.token("not-hex!"))->status() == 404);
+}
+
+TEST_CASE("protocol 4: progress while the job runs, and a late failure as the final frame") {
+  Service s;
+  REQUIRE(s.upload(s.token("00000000000000e0"), s.toolchain_id, s.toolchain)->status() == 200);
+  s.sandbox.run_time = std::chrono::milliseconds(2500);
+  int progress = -1;
+  auto current = s.run("00000000000000e1", s.token("00000000000000e1"));
+  REQUIRE(current->status() == 200);
+  auto [result, outputs] = read_run_reply(*current, &progress);
+  CHECK(result.exit_code == 0);
+  CHECK(outputs == std::vector<std::string>{"object of int main() {}\n"});
+  // One at the start and one a second during the 2.5 s run.
+  CHECK(progress >= 3);
+  // A client of protocol 3 reads the result first, as it always did.
+  auto older = s.run("00000000000000e2", s.token("00000000000000e2"), {}, 3);
+  REQUIRE(older->status() == 200);
+  read_run_reply(*older, &progress);
+  CHECK(progress == 0);
+
+  s.sandbox.run_time = std::chrono::milliseconds(0);
+  s.sandbox.fail = true;
+  auto failed = s.run("00000000000000e3", s.token("00000000000000e3"));
+  REQUIRE(failed->status() == 200);  // answered before the sandbox failed
+  std::istringstream in(failed->body());
+  auto error = parse_error_reply(wire::read_final_frame(in, 1 << 20, [] {}));
+  REQUIRE(error);
+  CHECK(error->code == "sandbox_failure");
+  CHECK(error->retryable);
+  CHECK(in.peek() == std::char_traits<char>::eof());  // nothing after the final frame
+  auto failed_old = s.run("00000000000000e4", s.token("00000000000000e4"), {}, 3);
+  CHECK(failed_old->status() == 500);
+  CHECK(failed_old->error_code() == "sandbox_failure");
 }

@@ -215,3 +215,46 @@ TEST_CASE("the server id a heartbeat claims is read without validating the rest"
   CHECK(Heartbeat::claimed_server_id(R"({"server_id":"1.2.3.4:1\n[info] forged"})").empty());
   CHECK(Heartbeat::claimed_server_id("{}").empty());
 }
+
+TEST_CASE("protocol 4: progress frames before the final one, and each side's protocol known") {
+  std::stringstream stream;
+  write_progress_frame(stream);
+  write_progress_frame(stream);
+  write_frame(stream, R"({"error":{"code":"no_space","message":"full","retryable":true}})");
+  int progress = 0;
+  const std::string final_frame = read_final_frame(stream, 1000, [&] { ++progress; });
+  CHECK(progress == 2);
+  CHECK(final_frame.find("no_space") != std::string::npos);
+  // A progress callback may give up (the client's overall job deadline).
+  std::stringstream endless;
+  for (int i = 0; i < 3; ++i) {
+    write_progress_frame(endless);
+  }
+  CHECK_THROWS_AS(read_final_frame(endless, 1000, [] { throw WireError("past the deadline"); }),
+                  WireError);
+  // Only progress, then the connection ends: truncated, never an empty result.
+  std::stringstream cut;
+  write_progress_frame(cut);
+  CHECK_THROWS_AS(read_final_frame(cut, 1000, [] {}), WireError);
+
+  JobCommand command;
+  command.toolchain_id = std::string(64, 'a');
+  command.executable = "/usr/bin/gcc";
+  command.cwd = "/tmp";
+  CHECK(JobCommand::from_json(command.to_json()).protocol == k_protocol_version);
+  command.protocol = 3;  // an older client: no progress frames for it
+  CHECK(JobCommand::from_json(command.to_json()).protocol == 3);
+
+  AllocReply alloc;
+  alloc.job_id = "j1";
+  alloc.server_id = "10.0.0.1:10501";
+  alloc.server_protocol = 4;
+  CHECK(AllocReply::from_json(alloc.to_json()).server_protocol == 4);
+  // A scheduler of protocol 3 says nothing of its servers: they speak 3.
+  CHECK(
+      AllocReply::from_json(
+          R"({"job_id":"j","server_id":"1.2.3.4:5","cert_sha256":"c","job_token":"t","need_toolchain":false})")
+          .server_protocol == 3);
+  CHECK(http_status(ErrorCode::no_space) == 507);
+  CHECK(error_of(507, "").code == ErrorCode::no_space);
+}

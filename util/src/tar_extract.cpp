@@ -18,6 +18,10 @@ namespace {
 // Makes `relative`'s directories under `root`, one component at a time with mkdirat and
 // O_NOFOLLOW, so that neither a symlink nor a file in the way can redirect what follows: the
 // descriptor of the innermost directory.
+bool no_space(int error) {
+  return error == ENOSPC || error == EDQUOT;
+}
+
 UniqueFd open_parents(const fs::path& root, const std::string& relative, bool include_leaf,
                       const std::string& archive_name) {
   UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -36,7 +40,8 @@ UniqueFd open_parents(const fs::path& root, const std::string& relative, bool in
   for (size_t i = 0; i < count; ++i) {
     if (::mkdirat(dir.get(), parts[i].c_str(), 0755) != 0 && errno != EEXIST) {
       throw ArchiveError("cannot extract " + archive_name + ": cannot make directory '" + parts[i] +
-                         "': " + std::strerror(errno));
+                             "': " + std::strerror(errno),
+                         no_space(errno));
     }
     UniqueFd next(
         ::openat(dir.get(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -79,7 +84,7 @@ std::vector<std::string> extract_tar(std::istream& in, const fs::path& root, Arc
     UniqueFd out(::openat(parent.get(), leaf.c_str(),
                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out.valid()) {
-      throw ArchiveError("cannot extract '" + name + "': " + std::strerror(errno));
+      throw ArchiveError("cannot extract '" + name + "': " + std::strerror(errno), no_space(errno));
     }
     while (size_t got = reader.read(buffer.data(), buffer.size())) {
       const char* data = buffer.data();
@@ -91,7 +96,8 @@ std::vector<std::string> extract_tar(std::istream& in, const fs::path& root, Arc
         }
         if (n <= 0) {
           throw ArchiveError("cannot extract '" + name +
-                             "': " + (n < 0 ? std::strerror(errno) : "the disk is full"));
+                                 "': " + (n < 0 ? std::strerror(errno) : "the disk is full"),
+                             n == 0 || no_space(errno));
         }
         data += n;
         left -= static_cast<size_t>(n);

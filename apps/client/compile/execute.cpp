@@ -43,7 +43,8 @@ void empty_directory(const fs::path& dir) {
 Execution execute_remote(RemoteExecutor& cluster, const RemoteJob& job,
                          const fs::path& outputs_root,
                          const std::function<std::optional<LocalSlot>()>& free_local_slot,
-                         std::chrono::milliseconds queue_wait) {
+                         std::chrono::milliseconds queue_wait,
+                         const std::function<void(FallbackReason)>& on_retry) {
   for (int attempt = 1;; ++attempt) {
     try {
       return execute_once(cluster, job, outputs_root, free_local_slot, queue_wait);
@@ -54,6 +55,9 @@ Execution execute_remote(RemoteExecutor& cluster, const RemoteJob& job,
       spdlog::info("remote attempt {} failed ({}: {}); trying another server", attempt,
                    to_string(failure.reason()), failure.what());
       empty_directory(outputs_root);
+      if (on_retry) {
+        on_retry(failure.reason());
+      }
     }
   }
 }

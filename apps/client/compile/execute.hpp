@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "client/compile/remote_executor.hpp"
+#include "client/fallback_reason.hpp"
 #include "client/local_slots.hpp"
 
 namespace sccache {
@@ -29,10 +30,12 @@ struct Execution {
 };
 
 // `free_local_slot` answers a free CPU slot of this machine (never blocks). `queue_wait`: how
-// long to wait at the scheduler when neither the cluster nor this machine has room.
+// long to wait at the scheduler when neither the cluster nor this machine has room. `on_retry`
+// hears the reason of each failed attempt that is retried (for the statistics).
 Execution execute_remote(RemoteExecutor& cluster, const RemoteJob& job,
                          const std::filesystem::path& outputs_root,
                          const std::function<std::optional<LocalSlot>()>& free_local_slot,
-                         std::chrono::milliseconds queue_wait);
+                         std::chrono::milliseconds queue_wait,
+                         const std::function<void(FallbackReason)>& on_retry = {});
 
 }  // namespace sccache

@@ -107,7 +107,11 @@ CompileReply compile_remotely(const PlannedCompile& planned, const CompileReques
   try {
     execution = execute_remote(
         cluster, job, outputs.path(),
-        [&] { return LocalSlot::try_acquire(client_dir / "slots", usable_cpus()); }, k_queue_wait);
+        [&] { return LocalSlot::try_acquire(client_dir / "slots", usable_cpus()); }, k_queue_wait,
+        [&](FallbackReason reason) {
+          context.stats().update(
+              [&](ClientStats& s) { s.remote_retries[std::string(to_string(reason))]++; });
+        });
   } catch (const DistFailure& failure) {
     if (failure.toolchain_corrupt() && toolchain->archive.parent_path() == client_dir / "tc") {
       // Our cached archive is damaged (a path_override archive is the user's, and stays): drop

@@ -23,9 +23,16 @@ struct archive_entry;
 
 namespace util {
 
+// A refused or unreadable archive — or, with out_of_space(), a destination that could not hold
+// it (ENOSPC, EDQUOT): then the archive is not at fault and a receiver with room may take it.
 class ArchiveError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ArchiveError(const std::string& message, bool out_of_space = false)
+      : std::runtime_error(message), m_out_of_space(out_of_space) {}
+  bool out_of_space() const noexcept { return m_out_of_space; }
+
+ private:
+  bool m_out_of_space;
 };
 
 // ---- writing ---------------------------------------------------------------------------------
