@@ -360,9 +360,12 @@ void HttpServer::start() {
     throw std::logic_error("the server was already started");
   }
   m_socket = listen();
-  // Enough workers that one peer at its connection limit cannot take them all.
+  // A worker for every connection the guard admits: a connection waiting for its head holds
+  // its worker until the head deadline, so with fewer workers a slowloris from a few addresses
+  // (each under its cap) would make every new client wait for that deadline. Threads are made
+  // on demand and end when idle, so an unattacked server runs few.
   const unsigned workers =
-      std::max({1u, m_options.worker_threads, 2 * ConnectionGuard::k_max_per_peer});
+      std::max({1u, m_options.worker_threads, ConnectionGuard::k_max_total + 1});
   auto params = Poco::makeAuto<Poco::Net::HTTPServerParams>();
   params->setMaxThreads(static_cast<int>(workers));
   // Every admitted connection is queued (the guard bounds them): one dropped by a full queue

@@ -9,8 +9,10 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "common/net_address.hpp"
 #include "common/wire.hpp"
 #include "integration/distributed_fixture.hpp"
+#include "support/slow_peers.hpp"
 
 using namespace sccache::test;
 namespace fs = std::filesystem;
@@ -212,6 +214,41 @@ TEST_CASE("a frozen build server holding the job is given up within the stall de
   CHECK(counter(stats, "remote_retries", "server_unreachable") >= 1);
   CHECK(counter(stats, "local_fallbacks", "server_unreachable") == 0);
   cluster.server(0).signal(SIGCONT);
+}
+
+TEST_CASE("real compiles go remote during a slowloris of 500 connections on each daemon") {
+  Cluster cluster;
+  cluster.start_scheduler();
+  cluster.start_server();
+  REQUIRE(cluster.wait_for_servers(1));
+  const fs::path config = cluster.client_config("my client token", "# under attack");
+  const fs::path dir = cluster.dir() / "attacked";
+  std::string error;
+  const auto server_port = sccache::parse_host_port(cluster.server_id(0), &error)->port;
+  // Eight "machines" of the office network, each just under the per-address cap, trickling
+  // heads into the scheduler and the build server and reconnecting whenever they are cut. The
+  // client has no connection to either yet: it must get new ones through the attack.
+  std::vector<std::string> machines;
+  for (int i = 2; i <= 9; ++i) {
+    machines.push_back(fmt::format("127.0.0.{}", i));
+  }
+  Slowloris attack(machines, {cluster.scheduler_port(), server_port}, 63);
+  REQUIRE(attack.open() == 2 * 8 * 63);
+  const int files = 4;
+  for (int i = 0; i < files; ++i) {
+    const std::string name = fmt::format("s{}.c", i);
+    write_file(dir / name, fmt::format("int s{0}(int x) {{ return x - {0}; }}\n", i));
+    const auto start = std::chrono::steady_clock::now();
+    auto [local, remote] = compile_both(cluster, config, dir, "gcc", {"-O2"}, name, "s.o");
+    INFO(name << ": " << remote.result.err);
+    CHECK(remote.result.exit_code == 0);
+    CHECK(remote.object == local.object);
+    CHECK(remote.result.err.empty());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  }
+  CHECK(cluster.status().num_servers == 1);  // the server's heartbeats got through too
+  auto stats = stats_json(cluster, config);
+  CHECK(stats->getValue<uint64_t>("remote_compiles") == files);
 }
 
 // Docker builders only: hidden from the default run, and run by ctest's test_distributed_docker

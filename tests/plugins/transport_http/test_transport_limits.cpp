@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "plugins/transport_http/transport_fixture.hpp"
+#include "support/slow_peers.hpp"
 #include "transport-http/connection_guard.hpp"
 
 using namespace transport_test;
+using sccache::test::connect_from;
 using sccache::transport_http::ConnectionGuard;
 
 namespace {
@@ -96,25 +98,6 @@ TEST_CASE("malformed body framing gets a 400 at once and the server keeps servin
 }
 
 namespace {
-
-// A plain TCP connection to 127.0.0.1:`port` from the loopback address `from` (127.0.0.x: another
-// "machine" as far as per-peer limits go); -1 if it cannot connect.
-int connect_from(const char* from, uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  ::inet_pton(AF_INET, from, &local.sin_addr);
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Whether the server closed `fd` within `within` (a read gives 0 or an error), reading and
 // discarding whatever it sent before.
