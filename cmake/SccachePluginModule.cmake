@@ -16,7 +16,9 @@ function(sccache_configure_plugin_module target file_name)
     OUTPUT_NAME "sccache-${file_name}"
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_link_options(${target} PRIVATE "LINKER:--no-undefined")
+  if(NOT SCCACHE_FUZZ)  # sanitizer runtimes live in the fuzz tree's executables
+    target_link_options(${target} PRIVATE "LINKER:--no-undefined")
+  endif()
 endfunction()
 
 function(sccache_add_plugin_module file_name)

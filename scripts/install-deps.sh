@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libpoco-dev libtomlplusplus-dev libssl-dev libarchive-dev libzstd-dev
   libspdlog-dev libfmt-dev catch2
-  bubblewrap zstd curl ca-certificates sudo procps bc dpkg-dev clang binutils make
+  bubblewrap zstd curl ca-certificates sudo procps bc dpkg-dev clang libclang-rt-14-dev binutils make
   docker.io # the docker builder ([builder] type = "docker"); scripts/start-dockerd.sh starts it
   redis-server # the Redis cache tests (test_redis_store) run a real one
 )

@@ -258,3 +258,10 @@ TEST_CASE("protocol 4: progress frames before the final one, and each side's pro
   CHECK(http_status(ErrorCode::no_space) == 507);
   CHECK(error_of(507, "").code == ErrorCode::no_space);
 }
+
+TEST_CASE("a result whose output is not base64 is a WireError (found by fuzz_wire_messages)") {
+  CHECK_THROWS_WITH(
+      JobResult::from_json(
+          R"({"exit_code":0,"term_signal":0,"stdout":"aGk)=","stderr":"","outputs":[]})"),
+      Catch::Contains("not base64"));
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tests/fuzz, clang with ASan + UBSan) into ./build-fuzz (or
+# $FUZZ_BUILD_DIR) and runs each for the given time from its seeds, growing a working corpus in
+# .work/fuzz/<target>. Crashes go to .work/fuzz/crashes/<target>/; the script exits non-zero if
+# any target crashed, after printing each target's executions, coverage and corpus size.
+#
+# Usage: scripts/fuzz.sh [seconds per target (60)] [target...]   (default: every fuzz_* target)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET=${1:-60}
+shift || true
+BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
+WORK=$PWD/.work/fuzz
+if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSCCACHE_FUZZ=ON >/dev/null
+fi
+cmake --build "$BUILD" --target fuzzers -j "$(nproc)"
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  for f in tests/fuzz/fuzz_*.cpp; do
+    name=$(basename "$f" .cpp)
+    [[ $name == fuzz_make_seeds ]] || targets+=("$name")
+  done
+fi
+"$BUILD/bin/fuzz_make_seeds" "$WORK"
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+failed=0
+printf '%-22s %12s %8s %8s %8s %s\n' target execs cov ft corpus result
+for t in "${targets[@]}"; do
+  mkdir -p "$WORK/$t" "$WORK/crashes/$t"
+  log="$WORK/$t.log"
+  result=ok
+  if ! "$BUILD/bin/$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$WORK/crashes/$t/" "$WORK/$t" "tests/fuzz/corpus/$t" \
+    >"$log" 2>&1; then
+    result="CRASH (see $log and $WORK/crashes/$t/)"
+    failed=1
+  fi
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+  printf '%-22s %12s %8s %8s %8s %s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" \
+    "$(find "$WORK/$t" -type f | wc -l)" "$result"
+done
+exit $failed
