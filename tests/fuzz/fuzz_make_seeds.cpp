@@ -1,14 +1,21 @@
 // Writes seed inputs for the fuzzers whose formats are binary and ours (the local server's
 // frames, cache entries and manifests), made by the real encoders so they follow the format as
-// it changes. Usage: fuzz_make_seeds <corpus root>; scripts/fuzz.sh runs it before fuzzing.
+// it changes, and tokens minted by the tests' JWT helpers (support/jwt_mint.hpp) with the keys
+// fuzz_jwt verifies with. Usage: fuzz_make_seeds <corpus root>; scripts/fuzz.sh runs it first.
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
+
+#include "util/tar.hpp"
 
 #include "client/cache/cache_entry.hpp"
 #include "client/cache/manifest.hpp"
 #include "common/server_protocol.hpp"
+#include "common/wire.hpp"
+#include "support/jwt_mint.hpp"
 
 namespace fs = std::filesystem;
 using namespace sccache;
@@ -62,5 +69,49 @@ int main(int argc, char** argv) {
       {std::string(64, 'a'),
        {{"/src/a.c", std::string(64, 'b')}, {"/usr/include/stdio.h", std::string(64, 'c')}}});
   write(entries / "manifest", cache::encode_manifest(manifest));
+
+  // A run request (command frame, inputs) and a run response (progress, result, outputs).
+  const fs::path job = root / "fuzz_job_frame";
+  wire::JobCommand command;
+  command.toolchain_id = std::string(64, 'a');
+  command.executable = "/usr/bin/gcc";
+  command.arguments = {"-c", "/src/a.c", "-o", "/src/a.o"};
+  command.environment = {{"LANG", "C"}};
+  command.cwd = "/src";
+  command.outputs = {"/src/a.o"};
+  std::ostringstream request;
+  wire::write_frame(request, command.to_json());
+  util::write_tar_zst(request, {{"src/a.c", {}, "int main(void) { return 0; }\n", 0644}});
+  write(job / "run_request_v4", request.str());
+  wire::JobResult job_result;
+  job_result.exit_code = 0;
+  job_result.stderr_data = "a.c:1: warning: x\n";
+  job_result.outputs = {"/src/a.o"};
+  job_result.timings_ms = {{"receive", 1.5}, {"setup", 2}, {"compile", 30}};
+  std::ostringstream response;
+  wire::write_progress_frame(response);
+  wire::write_progress_frame(response);
+  wire::write_frame(response, job_result.to_json());
+  util::write_tar_zst(response, {{"src/a.o",
+                                  {},
+                                  "\x7f"
+                                  "ELF",
+                                  0644}});
+  write(job / "run_response_v4", response.str());
+
+  // A build server's token with fuzz_jwt's jwt_hs256 secret (accepted), and a client's token
+  // from an identity provider whose key fuzz_jwt does not know (refused at the signature).
+  const fs::path jwt = root / "fuzz_jwt";
+  const int64_t now = test::unix_now();
+  write(jwt / "server_token",
+        "Bearer " + test::mint_hs256(
+                        "0123456789abcdef0123456789ABCDEF",
+                        R"({"server_id":"127.0.0.1:10501","iat":)" + std::to_string(now) + "}"));
+  const test::SigningKey idp(test::SigningKey::Kind::ec_p256, "k1");
+  write(
+      jwt / "client_token",
+      "Bearer " + idp.mint(R"({"iss":"joe","aud":"sccache-dist","sub":"alice","iat":)" +
+                           std::to_string(now) + R"(,"exp":)" + std::to_string(now + 3600) + "}"));
+  write(jwt / "client_jwks", test::jwks({&idp}));
   return 0;
 }
