@@ -27,6 +27,21 @@ void write(const fs::path& file, const std::string& bytes) {
   std::ofstream(file, std::ios::binary) << bytes;
 }
 
+// One record of the docker helper's reply (sandbox-docker/helper_protocol.hpp): u8 type, u64
+// length, payload.
+std::string record(char type, const std::string& payload) {
+  std::string out(1, type);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out += static_cast<char>(static_cast<uint64_t>(payload.size()) >> shift);
+  }
+  return out + payload;
+}
+
+std::string u32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+
 // The local-server fuzzer reads a frame's body (the 4-byte length stripped).
 std::string body(const std::string& frame) {
   return frame.substr(4);
@@ -98,6 +113,19 @@ int main(int argc, char** argv) {
                                   "ELF",
                                   0644}});
   write(job / "run_response_v4", response.str());
+
+  // A docker job container's replies (fuzz_docker_reply: the first byte sets the engine's frame
+  // size): the ready record; a compile with output, a warning and its object; a setup error.
+  const fs::path docker = root / "fuzz_docker_reply";
+  write(docker / "ready", std::string(1, '\x04') + record('R', ""));
+  const std::string path = "/src/a.o";
+  write(docker / "job_reply",
+        std::string(1, '\x02') + record('o', "compiled\n") + record('e', "a.c:1: warning\n") +
+            record('F', u32(path.size()) + path +
+                            "\x7f"
+                            "ELF object") +
+            record('x', std::string(1, '\0') + u32(0) + u32(0)) + record('Z', ""));
+  write(docker / "job_error", std::string(1, '\0') + record('E', "cannot chdir to /src"));
 
   // A build server's token with fuzz_jwt's jwt_hs256 secret (accepted), and a client's token
   // from an identity provider whose key fuzz_jwt does not know (refused at the signature).
