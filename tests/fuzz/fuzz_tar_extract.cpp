@@ -1,6 +1,7 @@
-// The untrusted-archive reader and extractor (util/tar.hpp) as build servers use them for job
-// inputs and toolchain archives, and the client for job outputs: any archive format libarchive
-// reads, with entry and byte caps. ArchiveError is the answer to bad input.
+// The untrusted-archive extractor and reader (util/tar.hpp): extract_tar as build servers unpack
+// job inputs and the client job outputs, and the reader under it, which both sandboxes' toolchain
+// unpackers also use (fuzz_toolchain_archive): tars only, plain or compressed, with entry and
+// byte caps. ArchiveError is the answer to bad input.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
