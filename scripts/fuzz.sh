@@ -5,14 +5,15 @@
 # any target crashed, after printing each target's executions, coverage and corpus size.
 #
 # Usage: scripts/fuzz.sh [seconds per target (60)] [target...]   (default: every target)
-# FUZZ_JOBS: targets run at once (1); BUILD_JOBS: compile jobs (2: the box is shared).
+# FUZZ_JOBS: targets run at once (1); BUILD_JOBS: compile jobs (2: the box is shared);
+# FUZZ_WORK_DIR: instead of .work/fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >/dev/null
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
-WORK=$PWD/.work/fuzz
+WORK=${FUZZ_WORK_DIR:-$PWD/.work/fuzz}
 if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSCCACHE_FUZZ=ON >/dev/null
@@ -31,14 +32,15 @@ done
 "$BUILD/bin/fuzz_make_seeds" "$WORK"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-# One target's run; its exit status is libFuzzer's (non-zero: a crash, leak, timeout or OOM).
+# One target's run; its status file gets libFuzzer's exit status (non-zero: a crash, leak,
+# timeout or OOM).
 run() {
-  local t=$1
+  local t=$1 status=0
   mkdir -p "$WORK/$t" "$WORK/crashes/$t"
   "$BUILD/bin/$t" -max_total_time="$SECONDS_PER_TARGET" -max_len="${max_len[$t]}" -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$WORK/crashes/$t/" \
-    "$WORK/$t" "tests/fuzz/corpus/$t" >"$WORK/$t.log" 2>&1
-  echo $? >"$WORK/$t.status"
+    "$WORK/$t" "tests/fuzz/corpus/$t" >"$WORK/$t.log" 2>&1 || status=$?
+  echo "$status" >"$WORK/$t.status"
 }
 
 running=0
